@@ -1,0 +1,165 @@
+// Package cli holds permitdesk's commands. Each file adds one command group;
+// the commands parse flags, build the services they need from the
+// configuration, and print results as text or, with --json, as JSON.
+package cli
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+
+	"github.com/spf13/cobra"
+
+	"permitdesk/app/config"
+	"permitdesk/app/logging"
+	"permitdesk/app/store"
+)
+
+// Build information, set by the linker (see the Makefile).
+var (
+	Version = "dev"
+	Commit  = "unknown"
+	Date    = "unknown"
+)
+
+// Env is what every command shares: the parsed flags and, once loaded, the
+// configuration, the logger and the database.
+type Env struct {
+	ConfigPath string
+	LogLevel   string
+	Out        io.Writer
+	ErrOut     io.Writer
+
+	cfg      *config.Config
+	log      *slog.Logger
+	logClose func() error
+	db       *sql.DB
+}
+
+// Config loads and validates the configuration once.
+func (e *Env) Config() (config.Config, error) {
+	if e.cfg != nil {
+		return *e.cfg, nil
+	}
+	path, explicit := e.ConfigPath, e.ConfigPath != ""
+	if !explicit {
+		path = config.DefaultPath()
+	}
+	cfg, err := config.Load(path, explicit)
+	if err != nil {
+		return config.Config{}, err
+	}
+	if e.LogLevel != "" {
+		cfg.LogLevel = e.LogLevel
+	}
+	e.cfg = &cfg
+	return cfg, nil
+}
+
+// Logger returns the command's logger: text on stderr and JSON lines in the
+// data directory's log folder.
+func (e *Env) Logger() (*slog.Logger, error) {
+	if e.log != nil {
+		return e.log, nil
+	}
+	cfg, err := e.Config()
+	if err != nil {
+		return nil, err
+	}
+	log, closeFn, err := logging.New(logging.Options{
+		Dir: filepath.Join(cfg.DataDir, "logs"), Level: cfg.LogLevel, Stderr: e.ErrOut})
+	if err != nil {
+		return nil, err
+	}
+	e.log, e.logClose = log.With("station", cfg.StationID), closeFn
+	return e.log, nil
+}
+
+// DB opens the migrated database once.
+func (e *Env) DB(ctx context.Context) (*sql.DB, error) {
+	if e.db != nil {
+		return e.db, nil
+	}
+	cfg, err := e.Config()
+	if err != nil {
+		return nil, err
+	}
+	log, err := e.Logger()
+	if err != nil {
+		return nil, err
+	}
+	db, err := store.OpenMigrated(ctx, cfg.DataDir, log)
+	if err != nil {
+		return nil, err
+	}
+	e.db = db
+	return db, nil
+}
+
+// Close releases what the command opened.
+func (e *Env) Close() {
+	if e.db != nil {
+		e.db.Close()
+	}
+	if e.logClose != nil {
+		e.logClose()
+	}
+}
+
+// NewRoot builds the command tree.
+func NewRoot(env *Env) *cobra.Command {
+	root := &cobra.Command{
+		Use:   "permitdesk",
+		Short: "Residence-permit card issuing workstation",
+		Long: "permitdesk issues residence-permit cards: it reads ID cards, prints and encodes\n" +
+			"permit cards, rewrites addresses, and syncs with the central permit system.\n" +
+			"With no command it opens the desktop window.",
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.PersistentFlags().StringVar(&env.ConfigPath, "config", "",
+		"configuration file (default "+config.DefaultPath()+")")
+	root.PersistentFlags().StringVar(&env.LogLevel, "log-level", "", "override log_level: debug, info, warn or error")
+	root.SetOut(env.Out)
+	root.SetErr(env.ErrOut)
+	root.AddCommand(
+		newVersionCmd(env),
+		newConfigCmd(env),
+		newDBCmd(env),
+	)
+	return root
+}
+
+// Execute runs the command line and returns the process exit code.
+func Execute(args []string) int {
+	env := &Env{Out: os.Stdout, ErrOut: os.Stderr}
+	defer env.Close()
+	root := NewRoot(env)
+	root.SetArgs(args)
+	err := root.ExecuteContext(context.Background())
+	if err == nil {
+		return 0
+	}
+	var exit *ExitError
+	if errors.As(err, &exit) {
+		if exit.Message != "" {
+			fmt.Fprintln(env.ErrOut, exit.Message)
+		}
+		return exit.Code
+	}
+	fmt.Fprintln(env.ErrOut, "permitdesk:", err)
+	return 1
+}
+
+// ExitError ends a command with a chosen exit code after printing Message.
+type ExitError struct {
+	Code    int
+	Message string
+}
+
+func (e *ExitError) Error() string { return e.Message }
