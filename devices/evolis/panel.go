@@ -1,0 +1,60 @@
+package evolis
+
+import (
+	"fmt"
+	"image"
+	"image/color"
+)
+
+// Card size in dots at 300 dpi, landscape: the long edge runs along the
+// printing direction (1016 lines), the short edge across the head (648 dots).
+const (
+	CardWidth  = Lines
+	CardHeight = DotsPerLine
+)
+
+// PackPanel turns a landscape 1016 x 648 image into a 2-level panel as the
+// printer expects it: line i is column i of the image from the left, and the
+// dots of a line run from the bottom row of the image to the top (the image
+// turned a quarter clockwise), MSB first. A pixel darker than 50% prints.
+func PackPanel(img image.Image) ([]byte, error) {
+	b := img.Bounds()
+	if b.Dx() != CardWidth || b.Dy() != CardHeight {
+		return nil, fmt.Errorf("card face is %dx%d, want %dx%d (landscape, 300 dpi)", b.Dx(), b.Dy(), CardWidth, CardHeight)
+	}
+	out := make([]byte, PanelBytes)
+	for line := 0; line < Lines; line++ {
+		for dot := 0; dot < DotsPerLine; dot++ {
+			x, y := b.Min.X+line, b.Min.Y+CardHeight-1-dot
+			if dark(img.At(x, y)) {
+				out[line*BytesPerLine+dot/8] |= 0x80 >> (dot % 8)
+			}
+		}
+	}
+	return out, nil
+}
+
+func dark(c color.Color) bool {
+	g := color.GrayModel.Convert(c).(color.Gray)
+	return g.Y < 128
+}
+
+// UnpackPanel turns a 2-level panel back into the landscape image, black
+// where a dot prints and white elsewhere.
+func UnpackPanel(panel []byte) (*image.Gray, error) {
+	if len(panel) != PanelBytes {
+		return nil, fmt.Errorf("panel is %d bytes, want %d", len(panel), PanelBytes)
+	}
+	img := image.NewGray(image.Rect(0, 0, CardWidth, CardHeight))
+	for i := range img.Pix {
+		img.Pix[i] = 0xFF
+	}
+	for line := 0; line < Lines; line++ {
+		for dot := 0; dot < DotsPerLine; dot++ {
+			if panel[line*BytesPerLine+dot/8]&(0x80>>(dot%8)) != 0 {
+				img.SetGray(line, CardHeight-1-dot, color.Gray{})
+			}
+		}
+	}
+	return img, nil
+}

@@ -1,0 +1,389 @@
+// Package evolis drives an Evolis-style card printer over RS-232: commands
+// framed as `ESC cmd;p1;...;pn CR`, length-aware bitmap downloads (Db and the
+// line-compressed Dbc for K and O panels), the Ss/Sr/Sv/Se print sequence,
+// Sic to the contactless encoding station, Ser to the reject box, and the
+// R-family reads (Rlr, Rse, Rfv, Rsn, Rtp, Rco).
+//
+// The protocol is the one in the Evolis "Printers Programming Guide" P/N A5013
+// Rev E (2003). Limits: only 2-level (monochrome) panels are sent; colour
+// panels and magnetic encoding are not implemented. The guide does not state
+// how a reply ends on serial lines, so a reply ends at CR, LF or NUL, or when
+// no byte follows for Options.InterByteGap.
+//
+// Retry rules: reads are idempotent and may be retried after
+// devices.ErrTimeout. A print is never sent twice by this package: when the
+// reply to the command that prints (Se) is late, the job becomes unconfirmed
+// (devices.ErrUnconfirmed) and Settle decides it from the printer's counters.
+package evolis
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"sync"
+	"time"
+
+	"permitdesk/devices"
+	"permitdesk/devices/serialport"
+)
+
+// Options configures a Printer.
+type Options struct {
+	// Port selects the serial port by path or USB serial number.
+	Port serialport.Options
+	// Name labels errors and logs; empty means "printer".
+	Name string
+	// Timeout bounds the wait for the reply to an ordinary command; 0 means 5s.
+	Timeout time.Duration
+	// MoveTimeout bounds the wait for commands that move or print a card
+	// (Sic, Se, Ser); 0 means 60s.
+	MoveTimeout time.Duration
+	// InterByteGap ends a reply that has no terminator; 0 means 50ms.
+	InterByteGap time.Duration
+	// AckNack turns on the printer's ACK/NACK protocol (error mode bit 4).
+	AckNack bool
+	// Uncompressed sends Db (82 296 bytes a panel) instead of Dbc.
+	Uncompressed bool
+	// Logger receives retries, late replies and reconnects; nil discards them.
+	Logger *slog.Logger
+	// Dial opens the byte stream; nil means serialport.Open. Tests wrap it.
+	Dial func(serialport.Options) (serialport.Conn, error)
+}
+
+func (o *Options) defaults() {
+	if o.Name == "" {
+		o.Name = "printer"
+	}
+	if o.Timeout == 0 {
+		o.Timeout = 5 * time.Second
+	}
+	if o.MoveTimeout == 0 {
+		o.MoveTimeout = 60 * time.Second
+	}
+	if o.InterByteGap == 0 {
+		o.InterByteGap = 50 * time.Millisecond
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if o.Dial == nil {
+		o.Dial = func(so serialport.Options) (serialport.Conn, error) { return serialport.Open(so) }
+	}
+}
+
+// Printer is a connection to one card printer. Its methods are safe for
+// concurrent use; commands are sent one at a time.
+type Printer struct {
+	opts Options
+	log  *slog.Logger
+
+	mu      sync.Mutex
+	conn    serialport.Conn
+	session bool   // error mode and eject mode set since the last (re)connect
+	ackMode bool   // the printer answers in ACK/NACK form
+	stale   int    // replies still owed for commands that timed out
+	pending []byte // bytes received after the last complete reply
+}
+
+// Open connects to the printer and sets host error management (Pem).
+func Open(ctx context.Context, opts Options) (*Printer, error) {
+	opts.defaults()
+	p := &Printer{opts: opts, log: opts.Logger.With("device", opts.Name)}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if err := p.dialLocked(); err != nil {
+		return nil, err
+	}
+	if err := p.ensureSessionLocked(ctx); err != nil {
+		p.closeLocked()
+		return nil, err
+	}
+	return p, nil
+}
+
+// Close closes the port.
+func (p *Printer) Close() error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.closeLocked()
+}
+
+func (p *Printer) closeLocked() error {
+	if p.conn == nil {
+		return nil
+	}
+	err := p.conn.Close()
+	p.conn, p.session, p.ackMode, p.stale, p.pending = nil, false, false, 0, nil
+	return err
+}
+
+func (p *Printer) dialLocked() error {
+	conn, err := p.opts.Dial(p.opts.Port)
+	if err != nil {
+		return p.fail("open", CodeOffline, err)
+	}
+	p.conn = conn
+	p.session, p.ackMode, p.stale, p.pending = false, false, 0, nil
+	return nil
+}
+
+// Reconnect closes the port and opens it again, retrying until ctx ends, then
+// sets the error mode again. Use it after devices.ErrNotConnected.
+func (p *Printer) Reconnect(ctx context.Context) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.closeLocked()
+	for attempt := 1; ; attempt++ {
+		err := p.dialLocked()
+		if err == nil {
+			p.log.Info("printer reconnected", "attempt", attempt)
+			return p.ensureSessionLocked(ctx)
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("reconnect after %d attempts: %w", attempt, err)
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
+}
+
+// ensureSessionLocked sets host error management and "no eject at end of
+// print" once per connection. A power cycle resets both, so CheckSession
+// reads the mode back before each job.
+func (p *Printer) ensureSessionLocked(ctx context.Context) error {
+	if p.session {
+		return nil
+	}
+	mode := "2"
+	if p.opts.AckNack {
+		mode = "18" // 2 (host manages errors) + bit 4 (ACK/NACK)
+	}
+	if _, err := p.doLocked(ctx, "set error mode", p.opts.Timeout, Frame("Pem", mode)); err != nil {
+		return err
+	}
+	p.ackMode = p.opts.AckNack
+	if _, err := p.doLocked(ctx, "set eject mode", p.opts.Timeout, Frame("Pneab", "E")); err != nil {
+		return err
+	}
+	p.session = true
+	return nil
+}
+
+// CheckSession reads the error mode (Rem) and sets it again when the printer
+// lost it, as it does after a power cycle. It reports whether it had to.
+func (p *Printer) CheckSession(ctx context.Context) (reset bool, err error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.checkSessionLocked(ctx)
+}
+
+func (p *Printer) checkSessionLocked(ctx context.Context) (bool, error) {
+	if !p.session {
+		return true, p.ensureSessionLocked(ctx)
+	}
+	want := "2"
+	if p.opts.AckNack {
+		want = "18"
+	}
+	got, err := p.readLocked(ctx, "read error mode", "Rem")
+	if err == nil && got == want {
+		return false, nil
+	}
+	if err != nil && !errors.Is(err, devices.ErrTimeout) {
+		var de *devices.Error
+		if !errors.As(err, &de) || de.Code == CodeOffline {
+			return false, err
+		}
+	}
+	p.log.Warn("printer lost its error mode, setting it again", "error_mode", got)
+	p.session, p.ackMode = false, false
+	return true, p.ensureSessionLocked(ctx)
+}
+
+// Command sends one command and returns the reply text. Error replies become
+// a *devices.Error with the matching code.
+func (p *Printer) Command(ctx context.Context, cmd string, params ...string) (string, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.doLocked(ctx, cmd, p.opts.Timeout, Frame(cmd, params...))
+}
+
+func (p *Printer) readLocked(ctx context.Context, op, cmd string, params ...string) (string, error) {
+	return p.doLocked(ctx, op, p.opts.Timeout, Frame(cmd, params...))
+}
+
+// doLocked sends frame and turns the reply into text or an error.
+func (p *Printer) doLocked(ctx context.Context, op string, timeout time.Duration, frame []byte) (string, error) {
+	r, err := p.exchangeLocked(ctx, op, timeout, frame)
+	if err != nil {
+		return "", err
+	}
+	switch r.Kind {
+	case ReplyOK, ReplyAck, ReplyValue:
+		return r.Text, nil
+	case ReplyNack:
+		code := CodeForNack(r.Text)
+		return "", p.fail(op, code, &PrinterError{Reply: "NACK " + r.Text, Code: code})
+	case ReplyUnknownCmd:
+		return "", p.fail(op, CodeUnknownCommand, &PrinterError{Reply: r.Text, Code: CodeUnknownCommand})
+	}
+	code := CodeForText(r.Text)
+	return "", p.fail(op, code, &PrinterError{Reply: r.Text, Code: code})
+}
+
+func (p *Printer) fail(op string, code devices.Code, err error) *devices.Error {
+	return &devices.Error{Device: p.opts.Name, Op: op, Code: code, Err: err}
+}
+
+// exchangeLocked writes one frame and reads one reply. A write failure closes
+// the port; a missing reply counts as stale so that a late one is discarded
+// before the next command.
+func (p *Printer) exchangeLocked(ctx context.Context, op string, timeout time.Duration, frame []byte) (Reply, error) {
+	if p.conn == nil {
+		if err := p.dialLocked(); err != nil {
+			return Reply{}, err
+		}
+	}
+	p.drainStaleLocked(ctx)
+	if _, err := serialport.WriteFull(p.conn, frame); err != nil {
+		p.log.Error("printer write failed", "op", op, "error", err)
+		p.closeLocked()
+		return Reply{}, p.fail(op, CodeOffline, err)
+	}
+	raw, err := p.readReplyLocked(ctx, timeout, expectsValue(frame))
+	if errors.Is(err, devices.ErrTimeout) {
+		p.stale++
+		return Reply{}, p.fail(op, CodeTimeout, fmt.Errorf("no reply within %s: %w", timeout, err))
+	}
+	if err != nil {
+		if errors.Is(err, devices.ErrNotConnected) {
+			p.closeLocked()
+			return Reply{}, p.fail(op, CodeOffline, err)
+		}
+		return Reply{}, p.fail(op, CodeTimeout, err)
+	}
+	r, err := ParseReply(raw)
+	if err != nil {
+		return Reply{}, p.fail(op, CodeFailed, err)
+	}
+	return r, nil
+}
+
+// drainStaleLocked waits for replies owed to commands that timed out, so they
+// are not taken as replies to the next command.
+func (p *Printer) drainStaleLocked(ctx context.Context) {
+	for p.stale > 0 {
+		raw, err := p.readReplyLocked(ctx, p.opts.Timeout, false)
+		if err != nil {
+			p.log.Warn("late printer reply did not come, discarding input", "owed", p.stale)
+			p.conn.ResetInputBuffer()
+			p.stale, p.pending = 0, nil
+			return
+		}
+		p.log.Info("discarded late printer reply", "reply", string(bytes.TrimRight(raw, "\r\n\x00")))
+		p.stale--
+	}
+}
+
+// expectsValue reports whether the command in frame is a read, whose reply in
+// ACK/NACK mode is ACK followed by a value.
+func expectsValue(frame []byte) bool {
+	return len(frame) > 1 && frame[1] == 'R'
+}
+
+// readReplyLocked collects one reply: up to a CR, LF or NUL after content, a
+// complete ACK or NACK in ACK/NACK mode, or the last byte before a silence of
+// InterByteGap. It returns devices.ErrTimeout when nothing arrives in time.
+func (p *Printer) readReplyLocked(ctx context.Context, timeout time.Duration, value bool) ([]byte, error) {
+	deadline := time.Now().Add(timeout)
+	reply, last := p.pending, time.Now()
+	p.pending = nil
+	buf := make([]byte, 256)
+	for {
+		if done := p.replyComplete(reply, value); done > 0 {
+			p.pending = append([]byte(nil), reply[done:]...)
+			return reply[:done], nil
+		}
+		wait := time.Until(deadline)
+		if len(reply) > 0 {
+			wait = time.Until(last.Add(p.opts.InterByteGap))
+			if wait <= 0 {
+				return reply, nil
+			}
+		} else if wait <= 0 {
+			return nil, devices.ErrTimeout
+		}
+		if ctx.Err() != nil {
+			return nil, fmt.Errorf("%w: %w", ctx.Err(), devices.ErrTimeout)
+		}
+		n, err := serialport.ReadSome(p.conn, buf, min(wait, 100*time.Millisecond))
+		if errors.Is(err, devices.ErrTimeout) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		reply, last = append(reply, buf[:n]...), time.Now()
+	}
+}
+
+// replyComplete returns the length of the complete reply at the start of b,
+// or 0 when more bytes are needed.
+func (p *Printer) replyComplete(b []byte, value bool) int {
+	start := bytes.IndexFunc(b, func(r rune) bool { return r != NUL && r != CR && r != LF })
+	if start < 0 {
+		return 0
+	}
+	if p.ackMode && b[start] == NACK && len(b) >= start+2 {
+		return start + 2
+	}
+	if p.ackMode && b[start] == ACK && !value {
+		return start + 1
+	}
+	if end := bytes.IndexAny(b[start:], "\r\n\x00"); end > 0 {
+		return start + end + 1
+	}
+	return 0
+}
+
+// Counters are the printer's life counters (Rco).
+type Counters struct {
+	// Inserted is the number of cards taken from the feeder (Rco;c).
+	Inserted int
+	// Panels is the number of panels printed (Rco;p).
+	Panels int
+}
+
+// Counters reads the life counters.
+func (p *Printer) Counters(ctx context.Context) (Counters, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.countersLocked(ctx)
+}
+
+func (p *Printer) countersLocked(ctx context.Context) (Counters, error) {
+	c, err := p.readIntLocked(ctx, "read inserted cards", "c")
+	if err != nil {
+		return Counters{}, err
+	}
+	pn, err := p.readIntLocked(ctx, "read printed panels", "p")
+	if err != nil {
+		return Counters{}, err
+	}
+	return Counters{Inserted: c, Panels: pn}, nil
+}
+
+func (p *Printer) readIntLocked(ctx context.Context, op, which string) (int, error) {
+	s, err := p.readLocked(ctx, op, "Rco", which)
+	if err != nil {
+		return 0, err
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil {
+		return 0, p.fail(op, CodeFailed, fmt.Errorf("invalid counter reply %q: want a number", s))
+	}
+	return n, nil
+}

@@ -1,0 +1,80 @@
+package serialport
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/creack/pty"
+	"golang.org/x/term"
+)
+
+// Pty is a pseudo-terminal pair standing in for a serial cable: an emulator
+// reads and writes Master, and a driver opens SlavePath as its serial port.
+// The pair keeps its own descriptor of the slave open, so the master never
+// sees EIO between one driver session and the next.
+type Pty struct {
+	Master    *os.File
+	SlavePath string
+	slave     *os.File
+	link      string
+}
+
+// OpenPty creates a pseudo-terminal in raw mode (no echo, no line editing,
+// no CR/LF translation). When link is not empty a symbolic link at that path
+// points to the slave; an existing link there is replaced atomically.
+func OpenPty(link string) (*Pty, error) {
+	master, slave, err := pty.Open()
+	if err != nil {
+		return nil, fmt.Errorf("open pseudo-terminal: %w", err)
+	}
+	if _, err := term.MakeRaw(int(slave.Fd())); err != nil {
+		master.Close()
+		slave.Close()
+		return nil, fmt.Errorf("set pseudo-terminal raw: %w", err)
+	}
+	p := &Pty{Master: master, SlavePath: slave.Name(), slave: slave}
+	if link != "" {
+		if err := replaceLink(slave.Name(), link); err != nil {
+			p.Close()
+			return nil, err
+		}
+		p.link = link
+	}
+	return p, nil
+}
+
+// Close closes both ends. A driver holding the slave open sees the line hang
+// up, as it would when a USB adapter is unplugged. The link is left in place
+// so a replacement pair can take it over.
+func (p *Pty) Close() error {
+	err := p.Master.Close()
+	if cerr := p.slave.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+// RemoveLink deletes the symbolic link, if this pair made one.
+func (p *Pty) RemoveLink() error {
+	if p.link == "" {
+		return nil
+	}
+	if err := os.Remove(p.link); err != nil && !os.IsNotExist(err) {
+		return fmt.Errorf("remove link %s: %w", p.link, err)
+	}
+	return nil
+}
+
+func replaceLink(target, link string) error {
+	tmp := filepath.Join(filepath.Dir(link), "."+filepath.Base(link)+".tmp")
+	os.Remove(tmp)
+	if err := os.Symlink(target, tmp); err != nil {
+		return fmt.Errorf("create link %s: %w", link, err)
+	}
+	if err := os.Rename(tmp, link); err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("create link %s: %w", link, err)
+	}
+	return nil
+}
