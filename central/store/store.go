@@ -1,0 +1,130 @@
+// Package store is the reference central system's SQLite database: the
+// applications it approved, revocations, the house register and the card
+// records stations push. It uses modernc.org/sqlite in WAL mode with a busy
+// timeout and IMMEDIATE transactions, like the workstation's store.
+//
+// One sequence numbers every change a station can pull. Writers are
+// serialised by SQLite, so sequences become visible in increasing order and a
+// reader that pages with "after the last sequence seen" never skips one.
+package store
+
+import (
+	"context"
+	"database/sql"
+	_ "embed"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"time"
+
+	_ "modernc.org/sqlite" // registers the "sqlite" driver
+)
+
+//go:embed schema.sql
+var schema string
+
+// FileName is the database file inside the central data directory.
+const FileName = "central.db"
+
+// Errors callers branch on.
+var (
+	ErrNotFound = errors.New("not found")
+	ErrState    = errors.New("not allowed in the current state")
+)
+
+// Options configure Open.
+type Options struct {
+	// Dir holds central.db; it is created when missing.
+	Dir string
+	// Now is the server clock; nil means time.Now.
+	Now func() time.Time
+}
+
+// Store is an open central database.
+type Store struct {
+	db  *sql.DB
+	now func() time.Time
+}
+
+// DSN returns the connection string for a database file: WAL, a 5 s busy
+// timeout, foreign keys on and IMMEDIATE transactions.
+func DSN(path string) string {
+	q := url.Values{}
+	q.Add("_pragma", "busy_timeout(5000)")
+	q.Add("_pragma", "journal_mode(WAL)")
+	q.Add("_pragma", "foreign_keys(1)")
+	q.Add("_pragma", "synchronous(NORMAL)")
+	q.Set("_txlock", "immediate")
+	return "file:" + path + "?" + q.Encode()
+}
+
+// Open opens or creates the database in o.Dir and applies the schema.
+func Open(ctx context.Context, o Options) (*Store, error) {
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if err := os.MkdirAll(o.Dir, 0o750); err != nil {
+		return nil, fmt.Errorf("create central data directory %q: %w", o.Dir, err)
+	}
+	db, err := sql.Open("sqlite", DSN(filepath.Join(o.Dir, FileName)))
+	if err != nil {
+		return nil, fmt.Errorf("open central database: %w", err)
+	}
+	if _, err := db.ExecContext(ctx, schema); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("create central schema in %s: %w", o.Dir, err)
+	}
+	return &Store{db: db, now: o.Now}, nil
+}
+
+// Close closes the database.
+func (s *Store) Close() error { return s.db.Close() }
+
+func (s *Store) inTx(ctx context.Context, fn func(*sql.Tx) error) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin transaction: %w", err)
+	}
+	if err := fn(tx); err != nil {
+		tx.Rollback()
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
+}
+
+func nextSeq(ctx context.Context, tx *sql.Tx) (int64, error) {
+	var v int64
+	err := tx.QueryRowContext(ctx, `UPDATE seq SET value = value + 1 WHERE id = 1 RETURNING value`).Scan(&v)
+	if err != nil {
+		return 0, fmt.Errorf("next sequence: %w", err)
+	}
+	return v, nil
+}
+
+// MaxSeq returns the highest sequence assigned so far.
+func (s *Store) MaxSeq(ctx context.Context) (int64, error) {
+	var v int64
+	err := s.db.QueryRowContext(ctx, `SELECT value FROM seq WHERE id = 1`).Scan(&v)
+	return v, err
+}
+
+func formatTime(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) }
+
+func parseTime(s string) time.Time {
+	t, _ := time.Parse(time.RFC3339Nano, s)
+	return t
+}
+
+// page trims a query result of limit+1 items to limit and reports whether
+// more follow.
+func page[T any](items []T, limit int) ([]T, bool) {
+	if len(items) > limit {
+		return items[:limit], true
+	}
+	return items, false
+}
