@@ -135,3 +135,23 @@ func TestMatchBySerial(t *testing.T) {
 		t.Errorf("Match(\"\") = %v", got)
 	}
 }
+
+func TestFindPinsSerial(t *testing.T) {
+	bus := NewEmulator()
+	for _, d := range []DeviceInfo{{Path: "p1", VendorID: 1, ProductID: 2, Serial: "S1"},
+		{Path: "p2", VendorID: 1, ProductID: 2, Serial: "S2"}} {
+		if _, err := bus.Plug(d, 0); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := Find(bus, Filter{VendorID: 1, ProductID: 2, Serial: "S2"})
+	if err != nil || got.Path != "p2" {
+		t.Errorf("Find(S2) = %v, %v", got, err)
+	}
+	if _, err := Find(bus, Filter{VendorID: 1, ProductID: 2}); !errors.Is(err, ErrAmbiguous) {
+		t.Errorf("Find without serial: %v, want ErrAmbiguous", err)
+	}
+	if _, err := Find(bus, Filter{VendorID: 1, ProductID: 2, Serial: "S3"}); !errors.Is(err, devices.ErrNotConnected) {
+		t.Errorf("Find(S3): %v, want devices.ErrNotConnected", err)
+	}
+}
