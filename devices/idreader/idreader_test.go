@@ -12,8 +12,8 @@ import (
 	"permitdesk/devices/hidio"
 	"permitdesk/devices/idcard"
 	"permitdesk/devices/idreader"
-	idreadersim "permitdesk/devices/sim/idreader"
 	"permitdesk/devices/serialport"
+	idreadersim "permitdesk/devices/sim/idreader"
 )
 
 func identities(t *testing.T) []idcard.Identity {
