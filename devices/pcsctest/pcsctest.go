@@ -1,0 +1,124 @@
+// Package pcsctest gives tests a running pcscd with the vsmartcard vpcd
+// readers, shared by every test package on the machine.
+//
+// Start ensures pcscd is up: when no PC/SC service answers it runs `pcscd`,
+// which daemonises and keeps running after the test, so later test
+// processes reuse it (only one pcscd can run per machine). It never stops
+// a pcscd. Lock serialises tests that drive the same vpcd reader across
+// packages, because vpcd serves one card connection per reader: go test
+// runs packages in parallel processes.
+//
+// Readers (Debian vsmartcard-vpcd 0.8, /etc/reader.conf.d/vpcd):
+// "Virtual PCD 00 00" on 127.0.0.1:35963 is the encoder, and
+// "Virtual PCD 00 01" on 35964 the PSAM. A third reader is not possible:
+// ifd-vpcd indexes its connections by slot number only, so a second
+// reader.conf.d entry (tried with port 35965) shares slot 0's connection
+// with "Virtual PCD 00 00". The technician's desk reader therefore uses the
+// encoder reader in development.
+package pcsctest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"permitdesk/devices/pcsc"
+)
+
+// Reader names and vpcd addresses.
+const (
+	EncoderReader = "Virtual PCD 00 00"
+	PSAMReader    = "Virtual PCD 00 01"
+	EncoderAddr   = "127.0.0.1:35963"
+	PSAMAddr      = "127.0.0.1:35964"
+)
+
+// Start ensures pcscd runs with both vpcd readers listed, starting it if no
+// service answers. It skips the test when pcscd is not installed.
+func Start(t testing.TB) {
+	t.Helper()
+	if err := Ensure(context.Background(), 15*time.Second); err != nil {
+		if errors.Is(err, exec.ErrNotFound) {
+			t.Skip("pcscd is not installed: run scripts/setup")
+		}
+		t.Fatal(err)
+	}
+}
+
+// Ensure is Start for commands and benchmarks: it starts pcscd when needed
+// and waits up to timeout for the vpcd readers.
+func Ensure(ctx context.Context, timeout time.Duration) error {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	if readersListed(ctx) {
+		return nil
+	}
+	if err := startDaemon(); err != nil {
+		return err
+	}
+	for !readersListed(ctx) {
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("pcscd started but readers %q and %q did not appear within %s: "+
+				"check that vsmartcard-vpcd is installed", EncoderReader, PSAMReader, timeout)
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+	return nil
+}
+
+func readersListed(ctx context.Context) bool {
+	names, err := pcsc.ListReaders(ctx)
+	return err == nil && slices.Contains(names, EncoderReader) && slices.Contains(names, PSAMReader)
+}
+
+// startDaemon runs pcscd unless another instance is already starting; a
+// second pcscd exits at once, which is fine.
+func startDaemon() error {
+	path, err := exec.LookPath("pcscd")
+	if err != nil {
+		return fmt.Errorf("pcscd: %w", err)
+	}
+	out, err := exec.Command(path).CombinedOutput()
+	if err != nil && !strings.Contains(string(out), "already running") {
+		return fmt.Errorf("start pcscd: %w: %s", err, out)
+	}
+	return nil
+}
+
+// Lock holds an exclusive lock on the vpcd reader at addr until the test
+// ends, waiting for other test processes that hold it.
+func Lock(t testing.TB, addr string) {
+	t.Helper()
+	unlock, err := LockAddr(addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(unlock)
+}
+
+// LockAddr is Lock for benchmarks and commands; call the returned function
+// to unlock.
+func LockAddr(addr string) (func(), error) {
+	name := "permitdesk-vpcd-" + strings.NewReplacer(":", "-", ".", "-").Replace(addr) + ".lock"
+	f, err := os.OpenFile(filepath.Join(os.TempDir(), name), os.O_CREATE|os.O_RDWR, 0o666)
+	if err != nil {
+		return nil, fmt.Errorf("open reader lock: %w", err)
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("lock reader %s: %w", addr, err)
+	}
+	return func() {
+		_ = syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
+		f.Close()
+	}, nil
+}
