@@ -55,7 +55,7 @@ type Scan struct {
 	// sends none.
 	Symbology string `json:"symbology"`
 	// Data is the decoded bytes as the barcode holds them.
-	Data []byte `json:"data"`
+	Data []byte    `json:"data"`
 	Time time.Time `json:"time"`
 }
 
