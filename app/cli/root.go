@@ -132,6 +132,9 @@ func NewRoot(env *Env) *cobra.Command {
 		newConfigCmd(env),
 		newDBCmd(env),
 	)
+	root.AddCommand(newSimCmd(env))
+	root.AddCommand(newPrinterCmd(env))
+	root.AddCommand(newRewriterCmd(env))
 	return root
 }
 
