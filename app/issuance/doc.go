@@ -1,0 +1,30 @@
+// Package issuance turns approved applications into permit cards, one job at
+// a time per printer, so that a crash at any point never loses a job, never
+// binds a permit to two valid cards, and never counts a card as issued that
+// was not read back and printed.
+//
+// A job moves through an explicit state machine (see State). Each transition
+// is one IMMEDIATE transaction that updates the job and its card, appends a
+// job event and an audit record, and, for transitions the central system must
+// learn about, enqueues an outbox record with an idempotency key. Device
+// actions happen between transitions. A state names either an action in
+// progress (card_fed: feeding; encoding: writing the chip; printing) or a
+// result (encoded, verified, printed, ejected), so after a crash the stored
+// state says exactly what may or may not have happened.
+//
+// Recovery at start (Worker.Recover) moves every job caught mid-way to
+// needs_attention with what is known; it never repeats a device action by
+// itself. An operator then chooses: continue (the card at the station is read
+// back and checked first), spoil and retry with a new card, or void with a
+// supervisor's approval.
+//
+// The database enforces what it can: one valid card per permit number (a
+// partial unique index), one open job per application, one job at a printer,
+// and no issued card without verification and print times (CHECK
+// constraints). Card stock is counted in lots and movements, and Reconcile
+// checks that every card taken from stock is issued, spoiled, voided or still
+// in a job.
+//
+// Devices are reached through the small interfaces in ports.go, which the
+// printer and encoder drivers satisfy through adapters.
+package issuance

@@ -1,0 +1,254 @@
+package issuance
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+
+	"permitdesk/app/audit"
+	"permitdesk/app/operators"
+	"permitdesk/app/store"
+)
+
+// Lot is a box of blank cards and its counts.
+type Lot struct {
+	ID         int64  `json:"id"`
+	Number     string `json:"number"`
+	Received   int64  `json:"received"`
+	ReceivedAt string `json:"receivedAt"`
+	// Adjusted is the sum of counted corrections.
+	Adjusted int64 `json:"adjusted"`
+	// Taken is the number of cards fed into the printer from this lot.
+	Taken int64 `json:"taken"`
+	// OnHand is Received + Adjusted - Taken.
+	OnHand int64 `json:"onHand"`
+}
+
+// ReceiveLot records a box of count blank cards. Supervisor only.
+func (s *Service) ReceiveLot(ctx context.Context, sess *operators.Session, number string, count int64) (Lot, error) {
+	if err := operators.Require(sess, operators.Supervisor); err != nil {
+		return Lot{}, err
+	}
+	number = strings.TrimSpace(number)
+	if number == "" || count <= 0 {
+		return Lot{}, fmt.Errorf("invalid lot %q of %d cards: give the lot number printed on the box and "+
+			"a count above zero", number, count)
+	}
+	var id int64
+	err := store.InTx(ctx, s.db, func(tx *sql.Tx) error {
+		now := stamp(s.now())
+		err := tx.QueryRowContext(ctx, `INSERT INTO stock_lots (lot_number, received, received_at, received_by)
+			VALUES (?, ?, ?, ?) RETURNING id`, number, count, now, sess.Operator.ID).Scan(&id)
+		if err != nil && strings.Contains(err.Error(), "UNIQUE") {
+			return fmt.Errorf("lot %q was already received; use stock adjust to correct its count", number)
+		}
+		if err != nil {
+			return fmt.Errorf("receive lot %q: %w", number, err)
+		}
+		if err := addMovement(ctx, tx, id, "receive", count, 0, "", sess.Operator.ID, now); err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, audit.Entry{Actor: sess.Operator.Login, Action: audit.ActionStockMovement,
+			Subject: "lot:" + number, Detail: map[string]any{"kind": "receive", "quantity": count}})
+	})
+	if err != nil {
+		return Lot{}, err
+	}
+	return s.lot(ctx, id)
+}
+
+// Adjust corrects a lot's count after a physical count. Supervisor only.
+func (s *Service) Adjust(ctx context.Context, sess *operators.Session, number string, delta int64,
+	reason string) (Lot, error) {
+	if err := operators.Require(sess, operators.Supervisor); err != nil {
+		return Lot{}, err
+	}
+	if delta == 0 || strings.TrimSpace(reason) == "" {
+		return Lot{}, errors.New("an adjustment needs a non-zero quantity and a reason")
+	}
+	var id int64
+	err := store.InTx(ctx, s.db, func(tx *sql.Tx) error {
+		if err := tx.QueryRowContext(ctx, `SELECT id FROM stock_lots WHERE lot_number = ?`, number).Scan(&id); err != nil {
+			return fmt.Errorf("lot %q not found: list lots with permitdesk stock list (%w)", number, err)
+		}
+		now := stamp(s.now())
+		if err := addMovement(ctx, tx, id, "adjust", delta, 0, reason, sess.Operator.ID, now); err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, audit.Entry{Actor: sess.Operator.Login, Action: audit.ActionStockMovement,
+			Subject: "lot:" + number, Detail: map[string]any{"kind": "adjust", "quantity": delta, "reason": reason}})
+	})
+	if err != nil {
+		return Lot{}, err
+	}
+	return s.lot(ctx, id)
+}
+
+func addMovement(ctx context.Context, tx *sql.Tx, lotID int64, kind string, qty, cardID int64, reason string,
+	operatorID int64, now string) error {
+	_, err := tx.ExecContext(ctx, `INSERT INTO stock_movements (lot_id, kind, quantity, card_id, reason,
+		operator_id, at) VALUES (?, ?, ?, ?, ?, ?, ?)`, lotID, kind, qty, nullInt(cardID), reason,
+		nullInt(operatorID), now)
+	if err != nil {
+		return fmt.Errorf("record %s of %d cards in lot %d: %w", kind, qty, lotID, err)
+	}
+	return nil
+}
+
+const lotQuery = `SELECT l.id, l.lot_number, l.received, l.received_at,
+	COALESCE(SUM(CASE WHEN m.kind = 'adjust' THEN m.quantity END), 0),
+	COALESCE(-SUM(CASE WHEN m.kind = 'take' THEN m.quantity END), 0),
+	COALESCE(SUM(m.quantity), 0)
+	FROM stock_lots l LEFT JOIN stock_movements m ON m.lot_id = l.id`
+
+func scanLot(row interface{ Scan(...any) error }) (Lot, error) {
+	var l Lot
+	err := row.Scan(&l.ID, &l.Number, &l.Received, &l.ReceivedAt, &l.Adjusted, &l.Taken, &l.OnHand)
+	return l, err
+}
+
+func (s *Service) lot(ctx context.Context, id int64) (Lot, error) {
+	l, err := scanLot(s.db.QueryRowContext(ctx, lotQuery+` WHERE l.id = ? GROUP BY l.id`, id))
+	if err != nil {
+		return Lot{}, fmt.Errorf("read lot %d: %w", id, err)
+	}
+	return l, nil
+}
+
+// Lots returns every lot with its counts, oldest first.
+func (s *Service) Lots(ctx context.Context) ([]Lot, error) {
+	rows, err := s.db.QueryContext(ctx, lotQuery+` GROUP BY l.id ORDER BY l.id`)
+	if err != nil {
+		return nil, fmt.Errorf("list lots: %w", err)
+	}
+	defer rows.Close()
+	var out []Lot
+	for rows.Next() {
+		l, err := scanLot(rows)
+		if err != nil {
+			return nil, fmt.Errorf("list lots: %w", err)
+		}
+		out = append(out, l)
+	}
+	return out, rows.Err()
+}
+
+// takeCard creates the job's next card from the oldest lot with cards on
+// hand and records the stock movement.
+func (s *Service) takeCard(ctx context.Context, tx *sql.Tx, j *Job) error {
+	var lotID int64
+	err := tx.QueryRowContext(ctx, `SELECT l.id FROM stock_lots l JOIN stock_movements m ON m.lot_id = l.id
+		GROUP BY l.id HAVING SUM(m.quantity) > 0 ORDER BY l.id LIMIT 1`).Scan(&lotID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return fmt.Errorf("%w: a supervisor must record a new lot with permitdesk stock receive", ErrOutOfStock)
+	}
+	if err != nil {
+		return fmt.Errorf("find a lot with cards: %w", err)
+	}
+	now := stamp(s.now())
+	err = tx.QueryRowContext(ctx, `INSERT INTO cards (job_id, lot_id, permit_number, state, created_at, updated_at)
+		VALUES (?, ?, ?, 'fed', ?, ?) RETURNING id`, j.ID, lotID, j.PermitNumber, now, now).Scan(&j.CardID)
+	if err != nil {
+		return fmt.Errorf("take a card for job %d (permit %q): %w", j.ID, j.PermitNumber, err)
+	}
+	return addMovement(ctx, tx, lotID, "take", -1, j.CardID, "", 0, now)
+}
+
+// returnCard undoes takeCard for a card the printer never moved.
+func returnCard(ctx context.Context, tx *sql.Tx, j *Job) error {
+	if _, err := tx.ExecContext(ctx, `DELETE FROM stock_movements WHERE card_id = ?`, j.CardID); err != nil {
+		return fmt.Errorf("return card %d to stock: %w", j.CardID, err)
+	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM cards WHERE id = ? AND state = 'fed'`, j.CardID); err != nil {
+		return fmt.Errorf("return card %d to stock: %w", j.CardID, err)
+	}
+	j.CardID, j.Card = 0, nil
+	return nil
+}
+
+// Reconciliation compares stock movements with card records.
+type Reconciliation struct {
+	Received int64 `json:"received"`
+	Adjusted int64 `json:"adjusted"`
+	Taken    int64 `json:"taken"`
+	OnHand   int64 `json:"onHand"`
+	// Cards counts card records by state.
+	Cards map[string]int64 `json:"cards"`
+	// Problems lists every mismatch; empty means the stock reconciles.
+	Problems []string `json:"problems"`
+}
+
+// Reconcile checks that every card taken from stock has exactly one card
+// record and that every card record is issued, spoiled, voided or still in
+// a job that is not finished.
+func (s *Service) Reconcile(ctx context.Context) (Reconciliation, error) {
+	r := Reconciliation{Cards: map[string]int64{}, Problems: []string{}}
+	lots, err := s.Lots(ctx)
+	if err != nil {
+		return r, err
+	}
+	for _, l := range lots {
+		r.Received, r.Adjusted, r.Taken, r.OnHand = r.Received+l.Received, r.Adjusted+l.Adjusted,
+			r.Taken+l.Taken, r.OnHand+l.OnHand
+		if l.OnHand < 0 {
+			r.Problems = append(r.Problems, fmt.Sprintf("lot %s: %d cards on hand", l.Number, l.OnHand))
+		}
+	}
+	if err := s.countCards(ctx, &r); err != nil {
+		return r, err
+	}
+	return r, s.findStrays(ctx, &r)
+}
+
+func (s *Service) countCards(ctx context.Context, r *Reconciliation) error {
+	rows, err := s.db.QueryContext(ctx, `SELECT state, count(*) FROM cards GROUP BY state`)
+	if err != nil {
+		return fmt.Errorf("count cards: %w", err)
+	}
+	defer rows.Close()
+	var total int64
+	for rows.Next() {
+		var st string
+		var n int64
+		if err := rows.Scan(&st, &n); err != nil {
+			return err
+		}
+		r.Cards[st], total = n, total+n
+	}
+	if total != r.Taken {
+		r.Problems = append(r.Problems, fmt.Sprintf("%d cards taken from stock but %d card records", r.Taken, total))
+	}
+	return rows.Err()
+}
+
+// findStrays lists cards that are neither final nor the current card of an
+// unfinished job.
+func (s *Service) findStrays(ctx context.Context, r *Reconciliation) error {
+	rows, err := s.db.QueryContext(ctx, `SELECT c.id, c.state, j.id, j.state, COALESCE(j.card_id, 0)
+		FROM cards c JOIN jobs j ON j.id = c.job_id
+		WHERE c.state NOT IN ('issued', 'spoiled', 'voided')
+		AND (j.card_id IS NOT c.id OR j.state IN ('issued', 'voided', 'spoiled', 'queued'))
+		UNION ALL
+		SELECT c.id, c.state, 0, '', 0 FROM cards c LEFT JOIN stock_movements m ON m.card_id = c.id
+		WHERE m.id IS NULL`)
+	if err != nil {
+		return fmt.Errorf("check cards: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var card, job, current int64
+		var cardState, jobState string
+		if err := rows.Scan(&card, &cardState, &job, &jobState, &current); err != nil {
+			return err
+		}
+		if job == 0 {
+			r.Problems = append(r.Problems, fmt.Sprintf("card %d has no stock movement", card))
+			continue
+		}
+		r.Problems = append(r.Problems, fmt.Sprintf("card %d is %s but its job %d is %s with card %d",
+			card, cardState, job, jobState, current))
+	}
+	return rows.Err()
+}
