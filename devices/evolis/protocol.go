@@ -159,6 +159,13 @@ type Reply struct {
 	Text string
 }
 
+// bareErrors are error replies without an ERR prefix (Evolis VB SDK CPrinter
+// reply table).
+var bareErrors = map[string]bool{
+	"NEED CLEANING": true, "HOPPER FULL": true, "HOPPER DOOR": true, "COVER OPEN": true,
+	"FEEDER EMPTY": true, "CARD JAM": true, "OPT NOT AVAILABLE": true,
+}
+
 // ErrEmptyReply is returned by ParseReply for a reply with no content.
 var ErrEmptyReply = errors.New("empty printer reply")
 
@@ -184,6 +191,8 @@ func ParseReply(b []byte) (Reply, error) {
 	}
 	text := string(b)
 	switch {
+	case bareErrors[text]:
+		return Reply{Kind: ReplyError, Text: text}, nil
 	case text == "OK":
 		return Reply{Kind: ReplyOK, Text: text}, nil
 	case strings.HasPrefix(text, "ERROR CDE"):

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 
 	"github.com/creack/pty"
+	"golang.org/x/sys/unix"
 	"golang.org/x/term"
 )
 
@@ -33,7 +34,12 @@ func OpenPty(link string) (*Pty, error) {
 		slave.Close()
 		return nil, fmt.Errorf("set pseudo-terminal raw: %w", err)
 	}
-	p := &Pty{Master: master, SlavePath: slave.Name(), slave: slave}
+	pollable, err := pollableFile(master)
+	if err != nil {
+		slave.Close()
+		return nil, err
+	}
+	p := &Pty{Master: pollable, SlavePath: slave.Name(), slave: slave}
 	if link != "" {
 		if err := replaceLink(slave.Name(), link); err != nil {
 			p.Close()
@@ -77,4 +83,29 @@ func replaceLink(target, link string) error {
 		return fmt.Errorf("create link %s: %w", link, err)
 	}
 	return nil
+}
+
+// pollableFile returns a non-blocking duplicate of f and closes f. A blocking
+// master would keep a pending Read alive through Close, so the line would
+// never hang up; through Go's poller, Close interrupts the Read and
+// deadlines work.
+func pollableFile(f *os.File) (*os.File, error) {
+	defer f.Close()
+	raw, err := f.SyscallConn()
+	if err != nil {
+		return nil, fmt.Errorf("pseudo-terminal master: %w", err)
+	}
+	var fd int
+	var dupErr error
+	if err := raw.Control(func(orig uintptr) { fd, dupErr = unix.Dup(int(orig)) }); err != nil {
+		return nil, fmt.Errorf("pseudo-terminal master: %w", err)
+	}
+	if dupErr != nil {
+		return nil, fmt.Errorf("duplicate pseudo-terminal master: %w", dupErr)
+	}
+	if err := unix.SetNonblock(fd, true); err != nil {
+		unix.Close(fd)
+		return nil, fmt.Errorf("pseudo-terminal master: %w", err)
+	}
+	return os.NewFile(uintptr(fd), f.Name()), nil
 }

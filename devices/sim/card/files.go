@@ -69,6 +69,7 @@ func (c *chip) selectResponse(p2 byte, target *ef, isDF bool) ([]byte, apdu.Stat
 		body = apdu.AppendTLV(body, 0x82, []byte{0x38})
 		body = apdu.AppendTLV(body, 0x83, binary.BigEndian.AppendUint16(nil, permitcard.FIDDF))
 		body = apdu.AppendTLV(body, 0x84, permitcard.AID)
+		body = apdu.AppendTLV(body, 0xA5, c.proprietaryInfo())
 	default:
 		body = apdu.AppendTLV(body, 0x82, []byte{0x38})
 		body = apdu.AppendTLV(body, 0x83, []byte{0x3F, 0x00})
@@ -250,4 +251,13 @@ func (c *chip) writeRecord(cmd apdu.Command) ([]byte, apdu.StatusWord) {
 	e.records[rec-1] = data
 	c.dirty = true
 	return nil, apdu.SWOK
+}
+
+// proprietaryInfo is the A5 template of the DF's FCI and FCP: an
+// application label and the card serial.
+func (c *chip) proprietaryInfo() []byte {
+	var b []byte
+	b = apdu.AppendTLV(b, 0x50, []byte("PERMITDESK PERMIT"))
+	b = apdu.AppendTLV(b, uint32(permitcard.TagSerial), c.st.Serial[:])
+	return b
 }
