@@ -88,4 +88,3 @@ func TestDamageFaults(t *testing.T) {
 		t.Error("no fault changed the frame")
 	}
 }
-
