@@ -97,24 +97,28 @@ func (c *Card) Transmit(ctx context.Context, cmd []byte) ([]byte, error) {
 	return rsp, nil
 }
 
-// transmitError maps a transmit failure. vpcd reports a card that vanished
-// mid-command as a communication error, so presence is checked before the
-// error is classified as a lost service.
+// transmitError maps a transmit failure, checking presence so a card
+// that vanished is reported as removed whatever the reader said.
 func (c *Card) transmitError(err error) error {
-	var se scard.Error
-	if errors.As(err, &se) && (se == scard.ErrCommError || se == scard.ErrNotTransacted) && c.absent() {
+	if !isServiceLost(err) && c.absent() {
 		return mapError(c.name, "transmit", scard.ErrRemovedCard)
 	}
 	return c.r.check(c.sctx, "transmit", err)
 }
 
-// absent reports whether the reader now shows no card.
-func (c *Card) absent() bool {
+// readerState returns the reader's current event state.
+func (c *Card) readerState() (scard.StateFlag, bool) {
 	rs := []scard.ReaderState{{Reader: c.name, CurrentState: scard.StateUnaware}}
 	if err := c.sctx.GetStatusChange(rs, 0); err != nil {
-		return false
+		return 0, false
 	}
-	return rs[0].EventState&scard.StatePresent == 0
+	return rs[0].EventState, true
+}
+
+// absent reports whether the reader now shows no card.
+func (c *Card) absent() bool {
+	state, ok := c.readerState()
+	return ok && state&scard.StatePresent == 0
 }
 
 // Begin starts a PC/SC transaction so no other application interleaves

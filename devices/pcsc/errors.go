@@ -55,12 +55,13 @@ func classify(se scard.Error) (devices.Code, error) {
 	switch se {
 	case scard.ErrNoSmartcard:
 		return CodeNoCard, devices.ErrNoCard
-	case scard.ErrRemovedCard:
+	case scard.ErrRemovedCard, scard.ErrCommError, scard.ErrNotTransacted:
+		// vpcd and contactless readers report a card that left the field
+		// mid-command as a failed transaction or communication error.
 		return CodeCardRemoved, devices.ErrCardRemoved
 	case scard.ErrResetCard:
 		return CodeCardReset, apdu.ErrCardReset
-	case scard.ErrNoService, scard.ErrServiceStopped, scard.ErrInvalidHandle, scard.ErrCommError,
-		scard.ErrShutdown:
+	case scard.ErrNoService, scard.ErrServiceStopped, scard.ErrInvalidHandle, scard.ErrShutdown:
 		return CodeServiceLost, ErrServiceLost
 	case scard.ErrUnknownReader, scard.ErrReaderUnavailable, scard.ErrNoReadersAvailable:
 		return CodeReaderMissing, devices.ErrNotConnected

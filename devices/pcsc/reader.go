@@ -71,6 +71,7 @@ type Reader struct {
 	mu   sync.Mutex
 	sctx *scard.Context
 	name string // resolved reader name, "" until found
+
 }
 
 // Open establishes a PC/SC context. It fails with an error wrapping

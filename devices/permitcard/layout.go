@@ -55,9 +55,9 @@ type Access int
 
 // Access conditions.
 const (
-	Free   Access = iota + 1 // always allowed
-	Auth                     // after EXTERNAL AUTHENTICATE with KeyID
-	Never                    // never allowed
+	Free  Access = iota + 1 // always allowed
+	Auth                    // after EXTERNAL AUTHENTICATE with KeyID
+	Never                   // never allowed
 )
 
 // FileSpec describes one EF of the layout.
