@@ -136,6 +136,9 @@ func readMsg(conn net.Conn) ([]byte, error) {
 	if _, err := io.ReadFull(conn, hdr[:]); err != nil {
 		return nil, err
 	}
+	// vpcd sends the length and the payload in two writes; acknowledging
+	// the length at once lets Nagle's algorithm release the payload.
+	quickAck(conn)
 	msg := make([]byte, binary.BigEndian.Uint16(hdr[:]))
 	if _, err := io.ReadFull(conn, msg); err != nil {
 		return nil, err
