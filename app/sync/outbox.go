@@ -255,8 +255,13 @@ func (s *Service) applyResults(ctx context.Context, rows []queued, results []api
 	var alerts []Alert
 	now := s.o.Now()
 	err := store.InTx(ctx, s.o.DB, func(tx *sql.Tx) error {
+		sent, err := tx.PrepareContext(ctx, markSent)
+		if err != nil {
+			return err
+		}
+		defer sent.Close()
 		for _, r := range results {
-			a, err := s.applyResult(ctx, tx, byKey[r.IdempotencyKey], r, now, rep)
+			a, err := s.applyResult(ctx, tx, sent, byKey[r.IdempotencyKey], r, now, rep)
 			if err != nil {
 				return err
 			}
@@ -273,7 +278,11 @@ func (s *Service) applyResults(ctx context.Context, rows []queued, results []api
 	return nil
 }
 
-func (s *Service) applyResult(ctx context.Context, tx *sql.Tx, q queued, r api.RecordResult, now time.Time, rep *PushReport) (*Alert, error) {
+const markSent = `UPDATE sync_outbox SET state = 'sent', result = ?, server_seq = ?, resolved_at = ?,
+	last_error = '' WHERE id = ?`
+
+func (s *Service) applyResult(ctx context.Context, tx *sql.Tx, sent *sql.Stmt, q queued, r api.RecordResult,
+	now time.Time, rep *PushReport) (*Alert, error) {
 	switch r.Status {
 	case api.StatusAccepted, api.StatusDuplicate:
 		if r.Status == api.StatusAccepted {
@@ -281,8 +290,7 @@ func (s *Service) applyResult(ctx context.Context, tx *sql.Tx, q queued, r api.R
 		} else {
 			rep.Duplicate++
 		}
-		_, err := tx.ExecContext(ctx, `UPDATE sync_outbox SET state = 'sent', result = ?, server_seq = ?,
-			resolved_at = ?, last_error = '' WHERE id = ?`, string(r.Status), r.Seq, formatTime(now), q.id)
+		_, err := sent.ExecContext(ctx, string(r.Status), r.Seq, formatTime(now), q.id)
 		return nil, err
 	case api.StatusRetry:
 		rep.Retry++

@@ -24,7 +24,9 @@ func (s *Store) Empty(ctx context.Context) (bool, error) {
 // Seed inserts a dataset in one transaction. Approved applications get
 // sequences in approval order, then the house register follows.
 func (s *Store) Seed(ctx context.Context, ds *seed.Dataset) error {
-	return s.inTx(ctx, func(tx *sql.Tx) error {
+	return s.inTx(ctx, func(sqlTx *sql.Tx) error {
+		tx := newPreparedTx(sqlTx)
+		defer tx.Close()
 		for _, a := range ds.Applications {
 			if err := insertApplication(ctx, tx, a); err != nil {
 				return fmt.Errorf("seed application %s: %w", a.ID, err)
@@ -39,7 +41,7 @@ func (s *Store) Seed(ctx context.Context, ds *seed.Dataset) error {
 	})
 }
 
-func insertApplication(ctx context.Context, tx *sql.Tx, a seed.Application) error {
+func insertApplication(ctx context.Context, tx querier, a seed.Application) error {
 	var seq int64
 	var approvedAt, permit any
 	if a.Status == seed.StatusApproved {

@@ -20,7 +20,7 @@ func (s *Store) PutHouseCode(ctx context.Context, a api.Address, status api.Hous
 	return seq, err
 }
 
-func putHouseCode(ctx context.Context, tx *sql.Tx, a api.Address, status api.HouseCodeStatus) (int64, error) {
+func putHouseCode(ctx context.Context, tx querier, a api.Address, status api.HouseCodeStatus) (int64, error) {
 	seq, err := nextSeq(ctx, tx)
 	if err != nil {
 		return 0, err

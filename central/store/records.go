@@ -27,7 +27,9 @@ type decision struct {
 // was stored.
 func (s *Store) PushRecords(ctx context.Context, station string, recs []api.Record, skip func(int) bool) ([]api.RecordResult, error) {
 	results := make([]api.RecordResult, len(recs))
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
+	err := s.inTx(ctx, func(sqlTx *sql.Tx) error {
+		tx := newPreparedTx(sqlTx)
+		defer tx.Close()
 		now := s.now()
 		for i, r := range recs {
 			d := decision{status: api.StatusRetry, reason: "server fault injected: send the record again"}
@@ -47,7 +49,7 @@ func (s *Store) PushRecords(ctx context.Context, station string, recs []api.Reco
 	return results, nil
 }
 
-func (s *Store) decide(ctx context.Context, tx *sql.Tx, station string, r api.Record, now time.Time) (decision, error) {
+func (s *Store) decide(ctx context.Context, tx querier, station string, r api.Record, now time.Time) (decision, error) {
 	if reason := validate(r); reason != "" {
 		return decision{status: api.StatusRejected, reason: reason}, nil
 	}
@@ -117,7 +119,7 @@ func recordDigest(station string, r api.Record) string {
 
 // applyRecord checks a record against the application and card state and
 // changes that state when the record is accepted.
-func applyRecord(ctx context.Context, tx *sql.Tx, station string, r api.Record) (decision, error) {
+func applyRecord(ctx context.Context, tx querier, station string, r api.Record) (decision, error) {
 	var appStation, status string
 	var permit sql.NullString
 	err := tx.QueryRowContext(ctx, `SELECT station_id, status, permit_number FROM applications WHERE id = ?`,
@@ -163,7 +165,7 @@ type card struct {
 	found         bool
 }
 
-func lookupCard(ctx context.Context, tx *sql.Tx, serial string) (card, error) {
+func lookupCard(ctx context.Context, tx querier, serial string) (card, error) {
 	var c card
 	err := tx.QueryRowContext(ctx, `SELECT permit_number, state FROM cards WHERE card_serial = ?`, serial).Scan(&c.permit, &c.state)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -173,7 +175,7 @@ func lookupCard(ctx context.Context, tx *sql.Tx, serial string) (card, error) {
 	return c, err
 }
 
-func applyIssued(ctx context.Context, tx *sql.Tx, r api.Record, status string) (decision, error) {
+func applyIssued(ctx context.Context, tx querier, r api.Record, status string) (decision, error) {
 	if status == "cancelled" || status == "revoked" {
 		return conflict("application %s was %s before this card was reported: void card %s", r.ApplicationId, status, r.CardSerial), nil
 	}
@@ -201,7 +203,7 @@ func applyIssued(ctx context.Context, tx *sql.Tx, r api.Record, status string) (
 	return accepted, err
 }
 
-func applySpoiled(ctx context.Context, tx *sql.Tx, r api.Record) (decision, error) {
+func applySpoiled(ctx context.Context, tx querier, r api.Record) (decision, error) {
 	c, err := lookupCard(ctx, tx, r.CardSerial)
 	if err != nil {
 		return decision{}, err
@@ -212,7 +214,7 @@ func applySpoiled(ctx context.Context, tx *sql.Tx, r api.Record) (decision, erro
 	return accepted, nil
 }
 
-func applyVoided(ctx context.Context, tx *sql.Tx, r api.Record) (decision, error) {
+func applyVoided(ctx context.Context, tx querier, r api.Record) (decision, error) {
 	c, err := lookupCard(ctx, tx, r.CardSerial)
 	if err != nil {
 		return decision{}, err
@@ -229,7 +231,7 @@ func applyVoided(ctx context.Context, tx *sql.Tx, r api.Record) (decision, error
 	return accepted, err
 }
 
-func applyAddress(ctx context.Context, tx *sql.Tx, r api.Record) (decision, error) {
+func applyAddress(ctx context.Context, tx querier, r api.Record) (decision, error) {
 	c, err := lookupCard(ctx, tx, r.CardSerial)
 	if err != nil {
 		return decision{}, err
@@ -252,7 +254,7 @@ func applyAddress(ctx context.Context, tx *sql.Tx, r api.Record) (decision, erro
 	return accepted, err
 }
 
-func insertRecord(ctx context.Context, tx *sql.Tx, station string, r api.Record, digest string, now time.Time) (int64, error) {
+func insertRecord(ctx context.Context, tx querier, station string, r api.Record, digest string, now time.Time) (int64, error) {
 	seq, err := nextSeq(ctx, tx)
 	if err != nil {
 		return 0, err

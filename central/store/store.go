@@ -97,7 +97,7 @@ func (s *Store) inTx(ctx context.Context, fn func(*sql.Tx) error) error {
 	return nil
 }
 
-func nextSeq(ctx context.Context, tx *sql.Tx) (int64, error) {
+func nextSeq(ctx context.Context, tx querier) (int64, error) {
 	var v int64
 	err := tx.QueryRowContext(ctx, `UPDATE seq SET value = value + 1 WHERE id = 1 RETURNING value`).Scan(&v)
 	if err != nil {
@@ -127,4 +127,55 @@ func page[T any](items []T, limit int) ([]T, bool) {
 		return items[:limit], true
 	}
 	return items, false
+}
+
+// querier is what the record and sequence functions need from a transaction.
+type querier interface {
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+}
+
+// preparedTx prepares each statement once per transaction, because parsing
+// SQL dominates the cost of deciding a batch of records.
+type preparedTx struct {
+	tx    *sql.Tx
+	stmts map[string]*sql.Stmt
+}
+
+func newPreparedTx(tx *sql.Tx) *preparedTx { return &preparedTx{tx: tx, stmts: map[string]*sql.Stmt{}} }
+
+func (p *preparedTx) stmt(ctx context.Context, query string) *sql.Stmt {
+	if st, ok := p.stmts[query]; ok {
+		return st
+	}
+	st, err := p.tx.PrepareContext(ctx, query)
+	if err != nil {
+		return nil
+	}
+	p.stmts[query] = st
+	return st
+}
+
+// QueryRowContext runs a prepared query; a statement that fails to prepare
+// runs unprepared, which reports the error through the row.
+func (p *preparedTx) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	if st := p.stmt(ctx, query); st != nil {
+		return st.QueryRowContext(ctx, args...)
+	}
+	return p.tx.QueryRowContext(ctx, query, args...)
+}
+
+// ExecContext runs a prepared statement.
+func (p *preparedTx) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	if st := p.stmt(ctx, query); st != nil {
+		return st.ExecContext(ctx, args...)
+	}
+	return p.tx.ExecContext(ctx, query, args...)
+}
+
+// Close releases the prepared statements.
+func (p *preparedTx) Close() {
+	for _, st := range p.stmts {
+		st.Close()
+	}
 }
