@@ -111,6 +111,9 @@ func ParseFrame(b []byte) (body []byte, consumed int, err error) {
 		return nil, start, ErrIncomplete
 	}
 	etx := start + 1 + end
+	if end > MaxFrameData+2 {
+		return nil, etx + 1, fmt.Errorf("frame of %d bytes is above the %d-byte data limit", end, MaxFrameData)
+	}
 	if etx+1 >= len(b) {
 		return nil, start, ErrIncomplete
 	}
@@ -152,8 +155,8 @@ func ParseStatus(s string) (Status, error) {
 	if len(s) != 7 || strings.Trim(s, "012") != "" {
 		return Status{}, fmt.Errorf("invalid status %q: want 7 characters of 0, 1 or 2", s)
 	}
-	if s[0] > '2' || strings.ContainsAny(s[1:], "2") {
-		return Status{}, fmt.Errorf("invalid status %q: only the card sensor may read 2", s)
+	if strings.ContainsAny(s[1:], "2") || s[5] != '0' {
+		return Status{}, fmt.Errorf("invalid status %q: only the card sensor may read 2 and the sixth character is always 0", s)
 	}
 	return Status{Card: CardSensor(s[0]), Sensors: [3]bool{s[1] == '1', s[2] == '1', s[3] == '1'},
 		CoverOpen: s[4] == '1', DispenserEmpty: s[6] == '1', Raw: s}, nil
