@@ -135,6 +135,9 @@ func NewRoot(env *Env) *cobra.Command {
 	root.AddCommand(newSimCmd(env))
 	root.AddCommand(newPrinterCmd(env))
 	root.AddCommand(newRewriterCmd(env))
+	root.AddCommand(newDevicesCmd(env))
+	root.AddCommand(newIDCardCmd(env))
+	root.AddCommand(newCardCmd(env))
 	return root
 }
 

@@ -51,6 +51,9 @@ type FrameError struct {
 }
 
 func (e *FrameError) Error() string {
+	if len(e.Frame) == 0 {
+		return "malformed GA 467 frame: " + e.Msg
+	}
 	return fmt.Sprintf("malformed GA 467 frame (% X): %s", head(e.Frame, 16), e.Msg)
 }
 

@@ -1,6 +1,7 @@
 package idreader
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -47,11 +48,11 @@ func (s *SerialTransport) Exchange(ctx context.Context, command []byte, timeout 
 	if _, err := serialport.WriteFull(s.conn, command); err != nil {
 		return nil, err
 	}
-	s.dr.ctx, s.dr.deadline, s.dr.count = ctx, time.Now().Add(timeout), 0
+	s.dr.ctx, s.dr.deadline, s.dr.got = ctx, time.Now().Add(timeout), s.dr.got[:0]
 	frame, err := s.fr.ReadFrame()
-	if errors.Is(err, devices.ErrTimeout) && s.dr.count > 0 {
-		return nil, &ga467.FrameError{Err: ga467.ErrTruncated,
-			Msg: fmt.Sprintf("only %d bytes arrived within %s", s.dr.count, timeout)}
+	if errors.Is(err, devices.ErrTimeout) && len(s.dr.got) > 0 {
+		return nil, &ga467.FrameError{Err: ga467.ErrTruncated, Frame: bytes.Clone(s.dr.got),
+			Msg: fmt.Sprintf("only %d bytes arrived within %s", len(s.dr.got), timeout)}
 	}
 	return frame, err
 }
@@ -61,12 +62,12 @@ func (s *SerialTransport) Close() error { return s.conn.Close() }
 
 // deadlineReader keeps reading through the port's short timeouts until the
 // exchange's deadline, so a slow 1295-byte response is not cut short, and
-// counts the bytes received.
+// keeps the bytes received for error messages.
 type deadlineReader struct {
 	conn     serialport.Conn
 	ctx      context.Context
 	deadline time.Time
-	count    int
+	got      []byte // bytes received in this exchange
 }
 
 func (d *deadlineReader) Read(p []byte) (int, error) {
@@ -82,7 +83,7 @@ func (d *deadlineReader) Read(p []byte) (int, error) {
 		if errors.Is(err, devices.ErrTimeout) {
 			continue
 		}
-		d.count += n
+		d.got = append(d.got, p[:n]...)
 		return n, err
 	}
 }
