@@ -153,8 +153,12 @@ func (s *Service) batchSize() int {
 }
 
 func (s *Service) due(ctx context.Context, limit int) ([]queued, error) {
+	// A retry time further ahead than the longest backoff means the station
+	// clock was set back since; such rows are due now rather than stuck.
+	now := s.o.Now()
 	rows, err := s.o.DB.QueryContext(ctx, `SELECT id, idempotency_key, attempts, body FROM sync_outbox
-		WHERE state = 'pending' AND next_attempt_at <= ? ORDER BY id LIMIT ?`, formatTime(s.o.Now()), limit)
+		WHERE state = 'pending' AND (next_attempt_at <= ? OR next_attempt_at > ?) ORDER BY id LIMIT ?`,
+		formatTime(now), formatTime(now.Add(s.o.BackoffMax)), limit)
 	if err != nil {
 		return nil, fmt.Errorf("read outbox: %w", err)
 	}

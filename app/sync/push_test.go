@@ -12,8 +12,8 @@ import (
 	"permitdesk/central/server"
 )
 
-// pushCount is the number of records the fault-tolerance test pushes; the
-// race detector slows SQLite about fifteenfold, so race builds push fewer.
+// pushCount is the number of records the fault-tolerance test pushes;
+// race_test.go lowers it for race builds.
 var pushCount = 10000
 
 func TestPushTenThousandUnderFaults(t *testing.T) {
