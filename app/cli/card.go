@@ -1,0 +1,348 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"permitdesk/app/config"
+	"permitdesk/devices"
+	"permitdesk/devices/apdu"
+	"permitdesk/devices/keys"
+	"permitdesk/devices/pcsc"
+	"permitdesk/devices/permitcard"
+)
+
+// cardFlags are shared by the card subcommands.
+type cardFlags struct {
+	reader  string
+	keyFile string
+}
+
+func newCardCmd(env *Env) *cobra.Command {
+	var f cardFlags
+	cmd := &cobra.Command{Use: "card", Short: "Permit card encoder: readers, status, dump, personalise and raw APDUs"}
+	cmd.PersistentFlags().StringVar(&f.reader, "reader", "",
+		"substring of the PC/SC reader name (default devices.encoder.name)")
+	cmd.PersistentFlags().StringVar(&f.keyFile, "key-file", "",
+		"development master-key file; overrides keys.source and keys.key_file")
+	cmd.AddCommand(newCardReadersCmd(env), newCardStatusCmd(env, &f), newCardDumpCmd(env, &f),
+		newCardAPDUCmd(env, &f), newCardPersonaliseCmd(env, &f))
+	return cmd
+}
+
+func newCardReadersCmd(env *Env) *cobra.Command {
+	return &cobra.Command{
+		Use:   "readers",
+		Short: "List the PC/SC readers",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			names, err := pcsc.ListReaders(cmd.Context())
+			if err != nil {
+				return fmt.Errorf("%w: is pcscd running?", err)
+			}
+			if len(names) == 0 {
+				fmt.Fprintln(env.Out, "no PC/SC readers")
+			}
+			for _, n := range names {
+				fmt.Fprintln(env.Out, n)
+			}
+			return nil
+		},
+	}
+}
+
+// openEncoder builds the encoding service on the configured reader. keyed
+// also opens the key source.
+func openEncoder(ctx context.Context, env *Env, f *cardFlags, keyed bool) (*permitcard.Encoder, func(), error) {
+	cfg, err := env.Config()
+	if err != nil {
+		return nil, nil, err
+	}
+	log, err := env.Logger()
+	if err != nil {
+		return nil, nil, err
+	}
+	name := f.reader
+	if name == "" {
+		name = cfg.Devices.Encoder.Name
+	}
+	if name == "" {
+		return nil, nil, fmt.Errorf("%w: no encoder reader: set devices.encoder.name or pass --reader "+
+			"(see `permitdesk card readers`)", devices.ErrNotConfigured)
+	}
+	r, err := pcsc.Open(pcsc.Options{Reader: name, Logger: log})
+	if err != nil {
+		return nil, nil, err
+	}
+	closers := []func(){func() { r.Close() }}
+	done := func() {
+		for i := len(closers) - 1; i >= 0; i-- {
+			closers[i]()
+		}
+	}
+	opts := permitcard.Options{Reader: r, MaxAPDU: cfg.Devices.Encoder.MaxAPDU,
+		Extended: cfg.Devices.Encoder.Extended, Logger: log}
+	if keyed {
+		kp, err := openKeys(ctx, cfg, f)
+		if err != nil {
+			done()
+			return nil, nil, err
+		}
+		closers = append(closers, func() { kp.Close() })
+		opts.Keys = kp
+	}
+	enc, err := permitcard.New(opts)
+	if err != nil {
+		done()
+		return nil, nil, err
+	}
+	return enc, done, nil
+}
+
+// openKeys opens the key source that the configuration or --key-file names.
+func openKeys(ctx context.Context, cfg config.Config, f *cardFlags) (keys.Provider, error) {
+	if f.keyFile != "" {
+		return keys.LoadFile(f.keyFile)
+	}
+	if cfg.Keys.Source == "file" {
+		return keys.LoadFile(cfg.Keys.KeyFile)
+	}
+	if cfg.Devices.PSAM.Name == "" {
+		return nil, fmt.Errorf("%w: keys.source is psam but devices.psam.name is empty: set it, "+
+			"or pass --key-file for development", devices.ErrNotConfigured)
+	}
+	r, err := pcsc.Open(pcsc.Options{Reader: cfg.Devices.PSAM.Name})
+	if err != nil {
+		return nil, err
+	}
+	card, err := r.Connect(ctx)
+	if err != nil {
+		r.Close()
+		return nil, fmt.Errorf("PSAM reader %q: %w", cfg.Devices.PSAM.Name, err)
+	}
+	return keys.NewPSAM(ctx, keys.PSAMOptions{Card: card, Close: func() error {
+		card.Close()
+		return r.Close()
+	}})
+}
+
+func newCardStatusCmd(env *Env, f *cardFlags) *cobra.Command {
+	return &cobra.Command{
+		Use:   "status",
+		Short: "Print the card's ATR, serial and state (blank, incomplete, personalised)",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			enc, done, err := openEncoder(cmd.Context(), env, f, false)
+			if err != nil {
+				return err
+			}
+			defer done()
+			c, err := enc.Read(cmd.Context(), permitcard.ReadOptions{SkipPhoto: true})
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(env.Out, "atr     %s\nserial  %s\nlayout  %d\nstate   %s\n", c.ATR, c.Serial, c.LayoutVersion, c.State)
+			if c.State != permitcard.StateBlank {
+				fmt.Fprintf(env.Out, "permit  %s\nholder  %s\n", c.Data.Permit.Number, c.Data.Holder.Name)
+			}
+			return nil
+		},
+	}
+}
+
+func newCardDumpCmd(env *Env, f *cardFlags) *cobra.Command {
+	var asJSON, noPhoto bool
+	var photoOut string
+	cmd := &cobra.Command{
+		Use:   "dump",
+		Short: "Read and decode every file of the card",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			enc, done, err := openEncoder(cmd.Context(), env, f, false)
+			if err != nil {
+				return err
+			}
+			defer done()
+			c, err := enc.Read(cmd.Context(), permitcard.ReadOptions{SkipPhoto: noPhoto})
+			if err != nil {
+				return err
+			}
+			if photoOut != "" && len(c.Data.Photo) > 0 {
+				if err := os.WriteFile(photoOut, c.Data.Photo, 0o644); err != nil {
+					return err
+				}
+			}
+			if asJSON {
+				e := json.NewEncoder(env.Out)
+				e.SetIndent("", "  ")
+				return e.Encode(c)
+			}
+			return printCard(env, c)
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON (the photo as base64)")
+	cmd.Flags().BoolVar(&noPhoto, "no-photo", false, "skip reading the photo")
+	cmd.Flags().StringVar(&photoOut, "photo-out", "", "write the photo JPEG to this file")
+	return cmd
+}
+
+func printCard(env *Env, c permitcard.Card) error {
+	d := c.Data
+	w := env.Out
+	fmt.Fprintf(w, "serial     %s\natr        %s\nstate      %s\nsequence   %d\n", c.Serial, c.ATR, c.State, c.Sequence)
+	if c.State == permitcard.StateBlank {
+		return nil
+	}
+	fmt.Fprintf(w, "holder     %s sex %s %s born %s ID %s\n", d.Holder.Name, d.Holder.Sex, d.Holder.Ethnicity,
+		d.Holder.BirthDate.Format("2006-01-02"), d.Holder.IDNumber)
+	fmt.Fprintf(w, "hukou      %s\n", d.Holder.HukouAddress)
+	fmt.Fprintf(w, "permit     %s by %s, valid %s to %s, issued %s at %s\n", d.Permit.Number, d.Permit.Authority,
+		d.Permit.ValidFrom.Format("2006-01-02"), d.Permit.ValidTo.Format("2006-01-02"),
+		d.Permit.IssuedAt.Format("2006-01-02 15:04:05Z"), d.Permit.StationID)
+	fmt.Fprintf(w, "address    [%s] %s%s%s%s\n", d.Address.HouseCode, d.Address.District, d.Address.Street,
+		d.Address.Community, d.Address.Detail)
+	fmt.Fprintf(w, "photo      %d bytes\nseal       key %s, %d-byte signature\n", len(d.Photo), d.Seal.KeyID, len(d.Seal.Signature))
+	for i, h := range c.History {
+		fmt.Fprintf(w, "history %d  seq %d until %s: [%s] %s%s%s%s\n", i+1, h.Sequence, h.ChangedOn.Format("2006-01-02"),
+			h.Address.HouseCode, h.Address.District, h.Address.Street, h.Address.Community, h.Address.Detail)
+	}
+	return nil
+}
+
+func newCardAPDUCmd(env *Env, f *cardFlags) *cobra.Command {
+	var raw bool
+	cmd := &cobra.Command{
+		Use:   "apdu HEX...",
+		Short: "Send command APDUs and print each response with its decoded status word",
+		Long: "Send each argument as one command APDU, in order, on one connection. Bytes may be\n" +
+			"separated by spaces or colons inside an argument. 61xx and 6Cxx are handled\n" +
+			"(GET RESPONSE, re-send with Le) unless --raw is given.",
+		Args: cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error { return runAPDUs(cmd.Context(), env, f, args, raw) },
+	}
+	cmd.Flags().BoolVar(&raw, "raw", false, "no T=0 handling: print exactly what the card returned")
+	return cmd
+}
+
+func runAPDUs(ctx context.Context, env *Env, f *cardFlags, args []string, raw bool) error {
+	cfg, err := env.Config()
+	if err != nil {
+		return err
+	}
+	name := f.reader
+	if name == "" {
+		name = cfg.Devices.Encoder.Name
+	}
+	if name == "" {
+		return fmt.Errorf("%w: pass --reader or set devices.encoder.name", devices.ErrNotConfigured)
+	}
+	r, err := pcsc.Open(pcsc.Options{Reader: name})
+	if err != nil {
+		return err
+	}
+	defer r.Close()
+	card, err := r.Connect(ctx)
+	if err != nil {
+		return err
+	}
+	defer card.Close()
+	x := apdu.NewExchanger(card, apdu.ExchangeOptions{Extended: cfg.Devices.Encoder.Extended})
+	for _, a := range args {
+		if err := sendOne(ctx, env, card, x, a, raw); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func sendOne(ctx context.Context, env *Env, card *pcsc.Card, x *apdu.Exchanger, arg string, raw bool) error {
+	b, err := apdu.ParseHex(arg)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(env.Out, "> %X\n", b)
+	var rsp apdu.Response
+	if raw {
+		out, err := card.Transmit(ctx, b)
+		if err != nil {
+			return err
+		}
+		rsp, err = apdu.ParseResponse(out)
+		if err != nil {
+			return err
+		}
+	} else {
+		c, _, err := apdu.ParseCommand(b)
+		if err != nil {
+			return fmt.Errorf("command %X: %w", b, err)
+		}
+		if rsp, err = x.Exchange(ctx, c); err != nil {
+			return err
+		}
+	}
+	fmt.Fprintf(env.Out, "< %X %s (%s)\n", rsp.Data, rsp.SW, rsp.SW.Meaning())
+	return nil
+}
+
+func newCardPersonaliseCmd(env *Env, f *cardFlags) *cobra.Command {
+	var dataFile, photoFile string
+	cmd := &cobra.Command{
+		Use:   "personalise",
+		Short: "Write card data from a JSON file to the blank card in the encoder",
+		Long: "Write the card data in --data (the JSON form that `card dump --json` prints under\n" +
+			"\"data\") to the blank card, verify it by reading it back, and print the serial.\n" +
+			"For development and diagnostics; issuance does this as part of a job.",
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			d, err := loadCardData(dataFile, photoFile)
+			if err != nil {
+				return err
+			}
+			enc, done, err := openEncoder(cmd.Context(), env, f, true)
+			if err != nil {
+				return err
+			}
+			defer done()
+			serial, err := enc.Personalise(cmd.Context(), d)
+			if err != nil {
+				return err
+			}
+			t := enc.Traffic()
+			fmt.Fprintf(env.Out, "personalised card %s (%d APDUs, %d bytes sent, %d received)\n",
+				serial, t.APDUs, t.BytesSent, t.BytesRecv)
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&dataFile, "data", "", "card data JSON file (required)")
+	cmd.Flags().StringVar(&photoFile, "photo", "", "JPEG file; replaces the photo in the JSON")
+	_ = cmd.MarkFlagRequired("data")
+	return cmd
+}
+
+func loadCardData(dataFile, photoFile string) (permitcard.CardData, error) {
+	var d permitcard.CardData
+	b, err := os.ReadFile(dataFile)
+	if err != nil {
+		return d, err
+	}
+	dec := json.NewDecoder(strings.NewReader(string(b)))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&d); err != nil {
+		return d, fmt.Errorf("card data %s: %w", dataFile, err)
+	}
+	if photoFile != "" {
+		if d.Photo, err = os.ReadFile(photoFile); err != nil {
+			return d, err
+		}
+	}
+	if d.Permit.Number == "" {
+		return d, errors.New("card data " + dataFile + " has no permit.number: is it a card data file?")
+	}
+	return d, nil
+}
