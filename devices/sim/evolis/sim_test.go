@@ -1,0 +1,161 @@
+package evolissim
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"net"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"permitdesk/devices/evolis"
+	"permitdesk/devices/serialport"
+)
+
+// fakeCardControl is a unix-socket server speaking the card emulator's
+// control protocol; it records each request line.
+type fakeCardControl struct {
+	mu    sync.Mutex
+	lines []string
+	next  int
+}
+
+func (f *fakeCardControl) serve(t *testing.T, path string) {
+	ln, err := net.Listen("unix", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			conn, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			line, _ := bufio.NewReader(conn).ReadString('\n')
+			f.mu.Lock()
+			f.lines = append(f.lines, strings.TrimSpace(line))
+			reply := "ok"
+			if strings.HasPrefix(line, "insert") {
+				f.next++
+				reply = fmt.Sprintf("ok CARD%04d", f.next)
+			}
+			f.mu.Unlock()
+			fmt.Fprintln(conn, reply)
+			conn.Close()
+		}
+	}()
+}
+
+func (f *fakeCardControl) requests() []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]string(nil), f.lines...)
+}
+
+func startSim(t *testing.T, opts Options) (*Sim, *serialport.Port) {
+	t.Helper()
+	opts.Link = filepath.Join(t.TempDir(), "printer")
+	s, err := New(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	go s.Run(ctx)
+	t.Cleanup(func() { cancel(); s.Wait() })
+	port, err := serialport.Open(serialport.Options{Path: s.Path()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { port.Close() })
+	return s, port
+}
+
+// roundTrip writes raw bytes and reads one CR-terminated reply.
+func roundTrip(t *testing.T, port *serialport.Port, raw []byte) string {
+	t.Helper()
+	if _, err := serialport.WriteFull(port, raw); err != nil {
+		t.Fatal(err)
+	}
+	var got []byte
+	buf := make([]byte, 64)
+	for !strings.HasSuffix(string(got), "\r") {
+		n, err := serialport.ReadSome(port, buf, 2*time.Second)
+		if err != nil {
+			t.Fatalf("reply to %q so far %q: %v", raw, got, err)
+		}
+		got = append(got, buf[:n]...)
+	}
+	return strings.TrimSuffix(string(got), "\r")
+}
+
+func TestSicInsertsAndEjectRemoves(t *testing.T) {
+	var cc fakeCardControl
+	sock := filepath.Join(t.TempDir(), "card.sock")
+	cc.serve(t, sock)
+	_, port := startSim(t, Options{Slot: SocketSlot{Path: sock}})
+	for _, cmd := range []string{"Sic", "Ser"} {
+		if got := roundTrip(t, port, evolis.Frame(cmd)); got != "OK" {
+			t.Fatalf("%s replied %q", cmd, got)
+		}
+	}
+	want := []string{"insert blank", "remove"}
+	if got := cc.requests(); strings.Join(got, "|") != strings.Join(want, "|") {
+		t.Errorf("card control requests = %q, want %q", got, want)
+	}
+}
+
+func TestParserMalformedInput(t *testing.T) {
+	_, port := startSim(t, Options{})
+	panel := make([]byte, evolis.PanelBytes)
+	panel[5] = evolis.CR // payload bytes equal to CR and ESC must not end the frame
+	panel[9] = evolis.ESC
+	dbc, _ := evolis.CompressedFrame('k', panel)
+	for _, tc := range []struct {
+		name string
+		raw  []byte
+		want string
+	}{
+		{"leading NULs", append([]byte{0, 0, 0}, evolis.Frame("Rsn")...), "EMU00001"},
+		{"restart after ESC", append([]byte("\x1bRs"), evolis.Frame("Rfv")...), "1.0.0"},
+		{"unknown", evolis.Frame("Qq"), "ERROR CDE"},
+		{"download outside sequence", dbc, "ERROR PARAMETRES"},
+		{"bad compressed length", []byte("\x1bDbc;k;2;3;\x05ab\r"), "ERROR PARAMETRES"},
+		{"missing CR after payload", []byte("\x1bDbc;k;2;1;\x00X"), "ERROR PARAMETRES"},
+		{"sequence", evolis.Frame("Ss"), "OK"},
+		{"download with CR and ESC inside", dbc, "OK"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := roundTrip(t, port, tc.raw); got != tc.want {
+				t.Errorf("reply = %q, want %q", got, tc.want)
+			}
+		})
+	}
+}
+
+func TestControlCommands(t *testing.T) {
+	s, port := startSim(t, Options{})
+	for _, tc := range []struct{ line, want string }{
+		{"cover open", "ok"},
+		{"feeder 0", "ok"},
+		{"late Se x", "err usage: late CMD MS"},
+		{"explode", "err unknown"},
+	} {
+		if got := s.Control(tc.line); !strings.HasPrefix(got, tc.want) {
+			t.Errorf("Control(%q) = %q, want %q...", tc.line, got, tc.want)
+		}
+	}
+	if got := roundTrip(t, port, evolis.Frame("Rse", "o")); got != "0,00 Volts" {
+		t.Errorf("cover sensor = %q, want 0,00 Volts", got)
+	}
+	if got := roundTrip(t, port, evolis.Frame("Sic")); got != "COVER OPEN" {
+		t.Errorf("Sic with the cover open = %q", got)
+	}
+	s.Control("cover closed")
+	if got := roundTrip(t, port, evolis.Frame("Sic")); got != "FEEDER EMPTY" {
+		t.Errorf("Sic with the feeder empty = %q", got)
+	}
+}
