@@ -2,6 +2,7 @@ package evolis
 
 import (
 	"bytes"
+	"image"
 	"testing"
 )
 
@@ -101,5 +102,28 @@ func TestCompressLineForms(t *testing.T) {
 	}
 	if len(enc) != Lines+5 {
 		t.Errorf("encoded %d bytes, want %d", len(enc), Lines+5)
+	}
+}
+
+func TestPackPanelGrayMatchesGeneric(t *testing.T) {
+	img := image.NewGray(image.Rect(0, 0, CardWidth, CardHeight))
+	for i := range img.Pix {
+		img.Pix[i] = byte(i*7919) ^ byte(i>>9)
+	}
+	fast, err := PackPanel(img)
+	if err != nil {
+		t.Fatal(err)
+	}
+	slow, err := PackPanel(struct{ image.Image }{img})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(fast, slow) {
+		t.Fatal("greyscale fast path packs differently from the generic path")
+	}
+	back, _ := UnpackPanel(fast)
+	again, _ := PackPanel(back)
+	if !bytes.Equal(again, fast) {
+		t.Fatal("unpack then pack changed the panel")
 	}
 }

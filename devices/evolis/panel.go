@@ -23,6 +23,10 @@ func PackPanel(img image.Image) ([]byte, error) {
 		return nil, fmt.Errorf("card face is %dx%d, want %dx%d (landscape, 300 dpi)", b.Dx(), b.Dy(), CardWidth, CardHeight)
 	}
 	out := make([]byte, PanelBytes)
+	if g, ok := img.(*image.Gray); ok {
+		packGray(g, out)
+		return out, nil
+	}
 	for line := 0; line < Lines; line++ {
 		for dot := 0; dot < DotsPerLine; dot++ {
 			x, y := b.Min.X+line, b.Min.Y+CardHeight-1-dot
@@ -57,4 +61,18 @@ func UnpackPanel(panel []byte) (*image.Gray, error) {
 		}
 	}
 	return img, nil
+}
+
+// packGray is PackPanel for greyscale images, reading pixels directly.
+func packGray(g *image.Gray, out []byte) {
+	for y := 0; y < CardHeight; y++ {
+		row := g.Pix[g.PixOffset(g.Rect.Min.X, g.Rect.Min.Y+y):]
+		dot := CardHeight - 1 - y
+		mask, idx := byte(0x80>>(dot%8)), dot/8
+		for line := 0; line < Lines; line++ {
+			if row[line] < 128 {
+				out[line*BytesPerLine+idx] |= mask
+			}
+		}
+	}
 }
