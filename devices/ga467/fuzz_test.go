@@ -46,3 +46,18 @@ func FuzzDecodeText(f *testing.F) {
 		}
 	})
 }
+
+// BenchmarkDecodeRead measures checking a 1295-byte 30 01 response frame
+// and decoding its text block into a validated identity.
+func BenchmarkDecodeRead(b *testing.B) {
+	frame := goldenResponses(b)["read_basic"]
+	for b.Loop() {
+		resp, err := ParseResponse(frame)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := DecodeRead(CmdReadBasic, resp.Data); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

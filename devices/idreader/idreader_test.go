@@ -16,7 +16,7 @@ import (
 	idreadersim "permitdesk/devices/sim/idreader"
 )
 
-func identities(t *testing.T) []idcard.Identity {
+func identities(t testing.TB) []idcard.Identity {
 	t.Helper()
 	ids, err := idreadersim.LoadIdentities("../../testdata/idcards/identities.json")
 	if err != nil {
@@ -27,7 +27,7 @@ func identities(t *testing.T) []idcard.Identity {
 
 // serialReader starts the emulator on a real pseudo-terminal and opens the
 // driver on its link through go.bug.st/serial.
-func serialReader(t *testing.T, timeout time.Duration) (*idreadersim.Emulator, *idreader.Reader) {
+func serialReader(t testing.TB, timeout time.Duration) (*idreadersim.Emulator, *idreader.Reader) {
 	t.Helper()
 	emu := idreadersim.NewEmulator(identities(t), nil)
 	link := filepath.Join(t.TempDir(), "idreader")
@@ -53,7 +53,7 @@ func serialReader(t *testing.T, timeout time.Duration) (*idreadersim.Emulator, *
 	return emu, r
 }
 
-func hidReader(t *testing.T) (*idreadersim.Emulator, *hidio.Emulator, *idreader.Reader) {
+func hidReader(t testing.TB) (*idreadersim.Emulator, *hidio.Emulator, *idreader.Reader) {
 	t.Helper()
 	emu := idreadersim.NewEmulator(identities(t), nil)
 	bus := hidio.NewEmulator()

@@ -91,8 +91,9 @@ func (d *deadlineReader) Read(p []byte) (int, error) {
 // HIDTransport carries frames in 64-byte HID reports by the scheme described
 // at Chunk.
 type HIDTransport struct {
-	dev hidio.Device
-	re  Reassembler
+	dev   hidio.Device
+	re    Reassembler
+	dirty bool // the last exchange failed, so stale reports may be queued
 }
 
 // NewHIDTransport wraps an open HID device.
@@ -100,7 +101,15 @@ func NewHIDTransport(dev hidio.Device) *HIDTransport { return &HIDTransport{dev:
 
 // Exchange writes the command's reports and reassembles the response.
 func (h *HIDTransport) Exchange(ctx context.Context, command []byte, timeout time.Duration) ([]byte, error) {
-	h.drain()
+	if h.dirty {
+		h.drain()
+	}
+	frame, err := h.exchange(ctx, command, timeout)
+	h.dirty = err != nil
+	return frame, err
+}
+
+func (h *HIDTransport) exchange(ctx context.Context, command []byte, timeout time.Duration) ([]byte, error) {
 	for _, r := range Chunk(command) {
 		if err := h.dev.Write(append([]byte{0x00}, r...)); err != nil {
 			return nil, err
@@ -145,12 +154,13 @@ func (h *HIDTransport) readReport(ctx context.Context, buf []byte, deadline time
 	return frame, nil
 }
 
-// drain drops input reports left over from an abandoned exchange.
+// drain drops input reports left over from a failed exchange: it reads
+// until the device has been silent for 20ms.
 func (h *HIDTransport) drain() {
 	h.re.Reset()
 	buf := make([]byte, ReportSize)
 	for range 256 {
-		if _, err := h.dev.Read(buf, time.Millisecond); err != nil {
+		if _, err := h.dev.Read(buf, 20*time.Millisecond); err != nil {
 			return
 		}
 	}
