@@ -282,3 +282,7 @@ func testApplication(id string) permit.Application {
 		ValidFrom: time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC), ValidTo: time.Date(2027, 3, 1, 0, 0, 0, 0, time.UTC),
 	}
 }
+
+func testPermit() permit.Permit {
+	return permit.FromApplication(testApplication("LOAD"), time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC))
+}
