@@ -59,6 +59,42 @@ func TestLateReplyUnconfirmedThenSettled(t *testing.T) {
 	}
 }
 
+func TestSettleAfterVeryLateReply(t *testing.T) {
+	r := startRig(t, evolissim.Options{}, evolis.Options{Timeout: 200 * time.Millisecond, MoveTimeout: 200 * time.Millisecond})
+	ctx := context.Background()
+	job, err := r.printer.FeedToContactless(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.sim.LateReply("Se", 700*time.Millisecond) // later than the print wait and one resync wait
+	if err := r.printer.PrintFaces(ctx, job, testFace(1), nil); !errors.Is(err, devices.ErrUnconfirmed) {
+		t.Fatalf("print error = %v, want ErrUnconfirmed", err)
+	}
+	state, err := r.printer.Settle(ctx, job)
+	busy := 0
+	for ; evolis.IsCode(err, evolis.CodeTimeout) && busy < 10; busy++ {
+		if job.State != evolis.JobUnconfirmed {
+			t.Fatalf("job state = %s while the printer is busy, want unconfirmed", job.State)
+		}
+		state, err = r.printer.Settle(ctx, job)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	if busy == 0 {
+		t.Error("first settle succeeded; the test did not exercise a printer still busy")
+	}
+	if state != evolis.JobPrinted {
+		t.Fatalf("settled state = %s, want printed", state)
+	}
+	if err := r.printer.Eject(ctx, job); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(r.sim.Printed()); n != 1 {
+		t.Errorf("emulator printed %d cards, want 1", n)
+	}
+}
+
 func TestSettleNotPrinted(t *testing.T) {
 	r := startRig(t, evolissim.Options{}, evolis.Options{Timeout: 300 * time.Millisecond, MoveTimeout: 300 * time.Millisecond})
 	ctx := context.Background()

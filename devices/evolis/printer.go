@@ -85,6 +85,8 @@ type Printer struct {
 	session bool   // error mode and eject mode set since the last (re)connect
 	ackMode bool   // the printer answers in ACK/NACK form
 	stale   int    // replies still owed for commands that timed out
+	barrier bool   // an Rsn was sent to realign replies and is still owed
+	serial  string // the printer's serial number, the realignment marker
 	pending []byte // bytes received after the last complete reply
 }
 
@@ -116,7 +118,7 @@ func (p *Printer) closeLocked() error {
 		return nil
 	}
 	err := p.conn.Close()
-	p.conn, p.session, p.ackMode, p.stale, p.pending = nil, false, false, 0, nil
+	p.conn, p.session, p.ackMode, p.stale, p.pending, p.barrier = nil, false, false, 0, nil, false
 	return err
 }
 
@@ -126,7 +128,7 @@ func (p *Printer) dialLocked() error {
 		return p.fail("open", CodeOffline, err)
 	}
 	p.conn = conn
-	p.session, p.ackMode, p.stale, p.pending = false, false, 0, nil
+	p.session, p.ackMode, p.stale, p.pending, p.barrier = false, false, 0, nil, false
 	return nil
 }
 
@@ -168,7 +170,11 @@ func (p *Printer) ensureSessionLocked(ctx context.Context) error {
 	if _, err := p.doLocked(ctx, "set eject mode", p.opts.Timeout, Frame("Pneab", "E")); err != nil {
 		return err
 	}
-	p.session = true
+	serial, err := p.readLocked(ctx, "read serial number", "Rsn")
+	if err != nil {
+		return err
+	}
+	p.serial, p.session = serial, true
 	return nil
 }
 
@@ -247,7 +253,9 @@ func (p *Printer) exchangeLocked(ctx context.Context, op string, timeout time.Du
 			return Reply{}, err
 		}
 	}
-	p.drainStaleLocked(ctx)
+	if err := p.resyncLocked(ctx); err != nil {
+		return Reply{}, err
+	}
 	if _, err := serialport.WriteFull(p.conn, frame); err != nil {
 		p.log.Error("printer write failed", "op", op, "error", err)
 		p.closeLocked()
@@ -272,20 +280,58 @@ func (p *Printer) exchangeLocked(ctx context.Context, op string, timeout time.Du
 	return r, nil
 }
 
-// drainStaleLocked waits for replies owed to commands that timed out, so they
-// are not taken as replies to the next command.
-func (p *Printer) drainStaleLocked(ctx context.Context) {
-	for p.stale > 0 {
-		raw, err := p.readReplyLocked(ctx, p.opts.Timeout, false)
+// resyncLocked realigns replies with commands after a command timed out:
+// the printer answers in order, so it sends Rsn once and discards replies
+// until the serial number comes back. It returns a timeout error while the
+// printer is still busy with the earlier command; the next command tries
+// again without sending another Rsn.
+func (p *Printer) resyncLocked(ctx context.Context) error {
+	if p.stale == 0 {
+		return nil
+	}
+	if p.serial == "" {
+		p.drainLocked(ctx)
+		return nil
+	}
+	if !p.barrier {
+		if _, err := serialport.WriteFull(p.conn, Frame("Rsn")); err != nil {
+			p.closeLocked()
+			return p.fail("resynchronise", CodeOffline, err)
+		}
+		p.barrier = true
+	}
+	deadline := time.Now().Add(p.opts.MoveTimeout)
+	for {
+		raw, err := p.readReplyLocked(ctx, time.Until(deadline), true)
 		if err != nil {
-			p.log.Warn("late printer reply did not come, discarding input", "owed", p.stale)
-			p.conn.ResetInputBuffer()
-			p.stale, p.pending = 0, nil
-			return
+			if errors.Is(err, devices.ErrNotConnected) {
+				p.closeLocked()
+				return p.fail("resynchronise", CodeOffline, err)
+			}
+			return p.fail("resynchronise", CodeTimeout,
+				fmt.Errorf("printer still busy with an earlier command: %w", err))
+		}
+		r, _ := ParseReply(raw)
+		if r.Text == p.serial {
+			p.stale, p.barrier = 0, false
+			return nil
 		}
 		p.log.Info("discarded late printer reply", "reply", string(bytes.TrimRight(raw, "\r\n\x00")))
-		p.stale--
 	}
+}
+
+// drainLocked discards input for one reply timeout; it is the fallback
+// before the serial number is known.
+func (p *Printer) drainLocked(ctx context.Context) {
+	for {
+		raw, err := p.readReplyLocked(ctx, p.opts.Timeout, false)
+		if err != nil {
+			break
+		}
+		p.log.Info("discarded late printer reply", "reply", string(bytes.TrimRight(raw, "\r\n\x00")))
+	}
+	p.conn.ResetInputBuffer()
+	p.stale, p.pending = 0, nil
 }
 
 // expectsValue reports whether the command in frame is a read, whose reply in
