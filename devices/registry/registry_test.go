@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"go.bug.st/serial/enumerator"
+
 	"permitdesk/devices"
 	"permitdesk/devices/hidio"
 	"permitdesk/devices/idreader"
@@ -464,5 +466,48 @@ func TestNewRejectsBadSpecs(t *testing.T) {
 	dup := []registry.Spec{hidSpec("a", ""), hidSpec("a", "")}
 	if _, err := registry.New(registry.Options{Devices: dup}); err == nil {
 		t.Error("duplicate names accepted")
+	}
+}
+
+func TestUnplugWhileBusy(t *testing.T) {
+	bus := hidio.NewEmulator()
+	r := newRegistry(t, registry.Options{HID: bus, Devices: []registry.Spec{hidSpec("idreader", "R1")}})
+	plugReader(t, bus, "usb/1-1", "R1")
+	r.Scan(ctx)
+	err := r.Use(ctx, "idreader", func(context.Context, registry.Location) error {
+		bus.Unplug("usb/1-1")
+		r.Scan(ctx)
+		return fmt.Errorf("read: %w", devices.ErrNotConnected)
+	})
+	if !errors.Is(err, devices.ErrNotConnected) {
+		t.Fatalf("Use returned %v", err)
+	}
+	wantState(t, r, "idreader", devices.StateAbsent)
+}
+
+func TestSerialByUSBSerialNumber(t *testing.T) {
+	ports := []*enumerator.PortDetails{
+		{Name: "/dev/ttyUSB0", IsUSB: true, SerialNumber: "FT0002"},
+		{Name: "/dev/ttyUSB1", IsUSB: true, SerialNumber: "FT0001"},
+		{Name: "/dev/ttyUSB2", IsUSB: true, SerialNumber: "DUP"},
+		{Name: "/dev/ttyUSB3", IsUSB: true, SerialNumber: "DUP"},
+		{Name: "/dev/ttyS0"},
+	}
+	spec := func(name, serial string) registry.Spec {
+		return registry.Spec{Name: name, Kind: devices.KindPrinter, Transport: registry.TransportSerial,
+			SerialUSB: serial, Probe: func(context.Context, registry.Location) error { return nil }}
+	}
+	r := newRegistry(t, registry.Options{HID: hidio.NewEmulator(),
+		SerialPorts: func() ([]*enumerator.PortDetails, error) { return ports, nil },
+		Devices:     []registry.Spec{spec("printer", "FT0001"), spec("rewriter", "FT0009"), spec("dup", "DUP")}})
+	r.Scan(ctx)
+	if st := wantState(t, r, "printer", devices.StateReady); st.Path != "/dev/ttyUSB1" {
+		t.Errorf("printer path %s, want /dev/ttyUSB1", st.Path)
+	}
+	if st := wantState(t, r, "rewriter", devices.StateAbsent); !strings.Contains(st.Reason, "FT0009") {
+		t.Errorf("rewriter reason %q", st.Reason)
+	}
+	if st := wantState(t, r, "dup", devices.StateError); !strings.Contains(st.Reason, "ttyUSB3") {
+		t.Errorf("dup reason %q", st.Reason)
 	}
 }
