@@ -121,11 +121,13 @@ func printTestCard(ctx context.Context, env *Env, port, set string) error {
 	if err != nil {
 		return err
 	}
+
 	p, err := openPrinter(ctx, env, port)
 	if err != nil {
 		return err
 	}
 	defer p.Close()
+
 	job, err := p.FeedToContactless(ctx)
 	if err != nil {
 		return err
@@ -138,6 +140,7 @@ func printTestCard(ctx context.Context, env *Env, port, set string) error {
 		}
 		return err
 	}
+
 	if err := p.Eject(ctx, job); err != nil {
 		return err
 	}

@@ -213,8 +213,8 @@ func (p *Printer) finishLocked(ctx context.Context, job *Job, state JobState, de
 }
 
 // RecoverCard builds a job for a card found in the printer with no job
-// record (after a crash, a cleared fault or a lost connection), so it can be
-// sent to the reject box with EjectToReject and counted as one spoiled card.
+// record, as after a crash, a cleared fault or a lost connection. The job
+// goes to the reject box with EjectToReject and counts as one spoiled card.
 func (p *Printer) RecoverCard(ctx context.Context) (*Job, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()

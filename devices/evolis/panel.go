@@ -13,10 +13,10 @@ const (
 	CardHeight = DotsPerLine
 )
 
-// PackPanel turns a landscape 1016 x 648 image into a 2-level panel as the
-// printer expects it: line i is column i of the image from the left, and the
-// dots of a line run from the bottom row of the image to the top (the image
-// turned a quarter clockwise), MSB first. A pixel darker than 50% prints.
+// PackPanel turns a landscape 1016 x 648 image into a 2-level panel in the
+// printer's order. Line i is column i of the image from the left. The dots of
+// a line run from the bottom row of the image to the top, MSB first, which is
+// the image turned a quarter clockwise. A pixel darker than 50% prints.
 func PackPanel(img image.Image) ([]byte, error) {
 	b := img.Bounds()
 	if b.Dx() != CardWidth || b.Dy() != CardHeight {

@@ -1,8 +1,9 @@
-// Package evolis drives an Evolis-style card printer over RS-232: commands
-// framed as `ESC cmd;p1;...;pn CR`, length-aware bitmap downloads (Db and the
-// line-compressed Dbc for K and O panels), the Ss/Sr/Sv/Se print sequence,
-// Sic to the contactless encoding station, Ser to the reject box, and the
-// R-family reads (Rlr, Rse, Rfv, Rsn, Rtp, Rco).
+// Package evolis drives an Evolis-style card printer over RS-232. Commands
+// are framed as `ESC cmd;p1;...;pn CR`. Bitmaps go as length-aware downloads:
+// Db raw, or Dbc compressed line by line for K and O panels. The package
+// sends the Ss/Sr/Sv/Se print sequence, Sic to the contactless encoding
+// station, Ser to the reject box, and the R-family reads (Rlr, Rse, Rfv,
+// Rsn, Rtp, Rco).
 //
 // The protocol is the one in the Evolis "Printers Programming Guide" P/N A5013
 // Rev E (2003). Limits: only 2-level (monochrome) panels are sent; colour
@@ -83,7 +84,7 @@ type Printer struct {
 	mu      sync.Mutex
 	conn    serialport.Conn
 	session bool   // error mode and eject mode set since the last (re)connect
-	ackMode bool   // the printer answers in ACK/NACK form
+	ackMode bool   // the printer replies in ACK/NACK form
 	stale   int    // replies still owed for commands that timed out
 	barrier bool   // an Rsn was sent to realign replies and is still owed
 	serial  string // the printer's serial number, the realignment marker
@@ -280,8 +281,8 @@ func (p *Printer) exchangeLocked(ctx context.Context, op string, timeout time.Du
 	return r, nil
 }
 
-// resyncLocked realigns replies with commands after a command timed out:
-// the printer answers in order, so it sends Rsn once and discards replies
+// resyncLocked realigns replies with commands after a command timed out.
+// The printer replies in order, so it sends Rsn once and discards replies
 // until the serial number comes back. It returns a timeout error while the
 // printer is still busy with the earlier command; the next command tries
 // again without sending another Rsn.

@@ -3,9 +3,8 @@
 // the card's thermal rewritable (leuco) strip. Frames are
 // `STX cmd data ETX BCC` with BCC the XOR of the command byte through ETX
 // (TCP300II Series Product Specifications Manual, Commands, 2005). The host
-// acknowledges a good response with ACK; the device answers a damaged
-// command with NAK (the host sends it again) and a command it rejects with
-// DLE.
+// acknowledges a good response with ACK. The device replies NAK to a damaged
+// command, which the host sends again, and DLE to a command it rejects.
 //
 // Limits: the magnetic-stripe, character-print (41h) and internal-image (42h)
 // commands are not used. The status byte values other than 51h are this
@@ -43,7 +42,7 @@ var statusCodes = map[byte]devices.Code{
 	StatusNoCard: CodeNoCard, StatusCoverOpen: CodeCoverOpen, StatusJam: CodeJam, StatusOverflow: CodeOverflow,
 }
 
-// Discharge says where the card goes after an erase or print.
+// Discharge is the card's destination after an erase or print.
 type Discharge byte
 
 // Discharge values.
@@ -63,8 +62,8 @@ type Options struct {
 	Timeout time.Duration
 	// MoveTimeout bounds erase and print commands; 0 means 30s.
 	MoveTimeout time.Duration
-	// Resends is how often a command answered with NAK is sent again; 0
-	// means 3.
+	// Resends is the number of times a command is sent again after a NAK;
+	// 0 means 3.
 	Resends int
 	// Logger receives resends and errors; nil discards them.
 	Logger *slog.Logger
@@ -127,7 +126,7 @@ func (r *Rewriter) fail(op string, code devices.Code, err error) *devices.Error 
 	return &devices.Error{Device: r.opts.Name, Op: op, Code: code, Err: err}
 }
 
-// ErrRejected is wrapped when the device answers DLE.
+// ErrRejected is wrapped when the device replies DLE.
 var ErrRejected = errors.New("rewriter rejected the command data (DLE)")
 
 // Do sends one command and returns the response data. A non-OK status
@@ -169,7 +168,7 @@ func (r *Rewriter) Do(ctx context.Context, op string, cmd byte, data []byte, tim
 	}
 }
 
-var errNAK = errors.New("rewriter answered NAK")
+var errNAK = errors.New("rewriter replied NAK")
 
 func (r *Rewriter) exchangeLocked(ctx context.Context, op string, frame []byte, timeout time.Duration) (Response, error) {
 	if _, err := serialport.WriteFull(r.conn, frame); err != nil {

@@ -13,7 +13,7 @@ import (
 // Pty is a pseudo-terminal pair standing in for a serial cable: an emulator
 // reads and writes Master, and a driver opens SlavePath as its serial port.
 // The pair keeps its own descriptor of the slave open, so the master never
-// sees EIO between one driver session and the next.
+// gets EIO between one driver session and the next.
 type Pty struct {
 	Master    *os.File
 	SlavePath string
@@ -50,8 +50,8 @@ func OpenPty(link string) (*Pty, error) {
 	return p, nil
 }
 
-// Close closes both ends. A driver holding the slave open sees the line hang
-// up, as it would when a USB adapter is unplugged. The link is left in place
+// Close closes both ends. A driver holding the slave open gets a hang-up,
+// as it would when a USB adapter is unplugged. The link is left in place
 // so a replacement pair can take it over.
 func (p *Pty) Close() error {
 	err := p.Master.Close()
@@ -87,7 +87,7 @@ func replaceLink(target, link string) error {
 
 // pollableFile returns a non-blocking duplicate of f and closes f. A blocking
 // master would keep a pending Read alive through Close, so the line would
-// never hang up; through Go's poller, Close interrupts the Read and
+// never hang up. Through Go's poller, Close interrupts the Read and
 // deadlines work.
 func pollableFile(f *os.File) (*os.File, error) {
 	defer f.Close()

@@ -10,7 +10,7 @@ type faults struct {
 	ribbonOutAt     int // card number whose print finds the ribbon ended
 	jamAt           int // card number that jams on feeding
 	blankEjectAt    int // card number ejected blank before the next is fed
-	busy            int // commands still to answer "ERR BUSY"
+	busy            int // commands still to reply "ERR BUSY"
 	disconnectAfter int // payload bytes after which the line drops
 	disconnectDown  time.Duration
 	shortWrites     bool // replies written one byte at a time
@@ -62,11 +62,11 @@ func (s *Sim) SetCoverOpen(open bool) { s.withLock(func() { s.st.coverOpen = ope
 // SetFeeder sets the number of blank cards in the feeder.
 func (s *Sim) SetFeeder(n int) { s.withLock(func() { s.st.feeder = n }) }
 
-// Busy makes the next n commands answer ERR BUSY.
+// Busy makes the printer reply ERR BUSY to the next n commands.
 func (s *Sim) Busy(n int) { s.withLock(func() { s.faults.busy = n }) }
 
 // DisconnectDuringDownload drops the line once n bytes of a download payload
-// have arrived; after down a new pseudo-terminal takes over the link, as a
+// have arrived. After down, a new pseudo-terminal takes over the link, as a
 // USB serial adapter does when it comes back.
 func (s *Sim) DisconnectDuringDownload(n int, down time.Duration) {
 	s.withLock(func() { s.faults.disconnectAfter, s.faults.disconnectDown = max(n, 1), down })

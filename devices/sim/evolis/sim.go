@@ -7,7 +7,7 @@
 //
 // The emulator keeps the printer's state (card position, sequence, error
 // mode, counters, feeder, ribbon, cover), takes mechanical time per move
-// (Timing), writes each printed side to a PNG, and tells a card emulator when
+// (Timing), writes each printed side to a PNG, and notifies a card emulator when
 // a card reaches or leaves the contactless station. Faults are injected with
 // the methods on Sim or the control socket (see Control).
 //
@@ -51,7 +51,7 @@ func RealisticTiming() Timing {
 
 // Options configures a Sim.
 type Options struct {
-	// Link is where the symbolic link to the pseudo-terminal is made; empty
+	// Link is the path of the symbolic link to the pseudo-terminal; empty
 	// means none (use Sim.Path).
 	Link string
 	// OutDir receives card-NNNN-front.png and card-NNNN-back.png for each
@@ -66,8 +66,8 @@ type Options struct {
 	Cards int
 	// Ribbon is the number of panels left on the ribbon; 0 means 1000.
 	Ribbon int
-	// Slot is told when a card reaches or leaves the contactless station; nil
-	// means no card emulator.
+	// Slot is notified when a card reaches or leaves the contactless station;
+	// nil means no card emulator.
 	Slot CardSlot
 	// Transcript receives one line per command and reply; nil means none.
 	Transcript io.Writer
@@ -194,7 +194,7 @@ func (s *Sim) reconnectAfter(ctx context.Context, down time.Duration) error {
 	return nil
 }
 
-// serve reads frames from the current pseudo-terminal and answers them.
+// serve reads frames from the current pseudo-terminal and replies to them.
 func (s *Sim) serve(ctx context.Context) error {
 	s.mu.Lock()
 	pt := s.pty
@@ -275,7 +275,7 @@ func (s *Sim) checkDisconnect(p *parser, b []byte) *disconnect {
 	return &disconnect{down: s.faults.disconnectDown}
 }
 
-// answer handles one frame and writes its reply.
+// answer executes one frame and writes its reply.
 func (s *Sim) answer(ctx context.Context, pt *serialport.Pty, f frame) error {
 	s.record(f)
 	rep := s.handle(ctx, f)

@@ -9,9 +9,8 @@ import (
 	"time"
 )
 
-// CardSlot is the contactless station as the card emulator sees it: Insert
-// puts the next blank card in the field and returns its serial, Remove takes
-// it out.
+// CardSlot is the contactless station of the card emulator. Insert puts the
+// next blank card in the field and returns its serial; Remove takes it out.
 type CardSlot interface {
 	Insert(ctx context.Context) (serial string, err error)
 	Remove(ctx context.Context) error
@@ -27,7 +26,7 @@ type SocketSlot struct {
 	Timeout time.Duration
 }
 
-// Insert asks the card emulator for a blank card.
+// Insert requests a blank card from the card emulator.
 func (s SocketSlot) Insert(ctx context.Context) (string, error) {
 	reply, err := s.request(ctx, "insert blank")
 	if err != nil {
@@ -36,7 +35,7 @@ func (s SocketSlot) Insert(ctx context.Context) (string, error) {
 	return strings.TrimSpace(strings.TrimPrefix(reply, "ok")), nil
 }
 
-// Remove asks the card emulator to take the card out of the field.
+// Remove requests that the card emulator take the card out of the field.
 func (s SocketSlot) Remove(ctx context.Context) error {
 	_, err := s.request(ctx, "remove")
 	return err

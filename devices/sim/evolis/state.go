@@ -40,7 +40,7 @@ func (st *state) abortSequence() {
 	st.inSeq, st.side, st.sides = false, 0, nil
 }
 
-// reply is what the printer sends back for one command.
+// reply is the printer's reply to one command.
 type reply struct {
 	ok    bool   // "OK" / ACK
 	value string // a read's value

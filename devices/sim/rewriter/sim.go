@@ -41,7 +41,7 @@ func RealisticTiming() Timing {
 
 // Options configures a Sim.
 type Options struct {
-	// Link is where the symbolic link to the pseudo-terminal is made.
+	// Link is the path of the symbolic link to the pseudo-terminal.
 	Link string
 	// OutDir receives strip-NNNN.png after each erase or print; empty means
 	// no files.
@@ -162,7 +162,7 @@ func (s *Sim) Run(ctx context.Context) error {
 			}
 			pending = pending[n:]
 			if err != nil {
-				s.log.Warn("damaged command, answering NAK", "error", err)
+				s.log.Warn("damaged command, replying NAK", "error", err)
 				s.pty.Master.Write([]byte{rewriter.NAK})
 				continue
 			}
@@ -178,7 +178,8 @@ func (s *Sim) Run(ctx context.Context) error {
 }
 
 // handle executes one command body. It returns the bytes to send and, for a
-// response frame, the undamaged frame to send again if the host asks.
+// response frame, the undamaged frame to send again after a NAK from the
+// host.
 func (s *Sim) handle(ctx context.Context, body []byte) (wire, good []byte) {
 	s.mu.Lock()
 	if s.nakNext > 0 {
@@ -362,7 +363,7 @@ func (s *Sim) RemoveCard() { s.mu.Lock(); s.card = rewriter.CardNone; s.mu.Unloc
 // SetCoverOpen opens or closes the cover.
 func (s *Sim) SetCoverOpen(open bool) { s.mu.Lock(); s.coverOpen = open; s.mu.Unlock() }
 
-// NakNext answers the next n commands with NAK, as after line noise.
+// NakNext replies NAK to the next n commands, as after line noise.
 func (s *Sim) NakNext(n int) { s.mu.Lock(); s.nakNext = n; s.mu.Unlock() }
 
 // CorruptNext sends the next n responses with a wrong BCC.
