@@ -63,6 +63,7 @@ func readIDCard(ctx context.Context, env *Env, f idCardReadFlags) error {
 	if err != nil {
 		return err
 	}
+
 	r, err := openIDReader(cfg.Devices.IDReader)
 	if err != nil {
 		return &ExitError{Code: 1, Message: "idcard read: " + err.Error()}
@@ -75,6 +76,7 @@ func readIDCard(ctx context.Context, env *Env, f idCardReadFlags) error {
 	}
 	log.Info("ID card read", "id_number", logging.MaskID(rec.Identity.Number),
 		"card_type", string(rec.Identity.CardType))
+
 	if f.photo != "" {
 		if err := os.WriteFile(f.photo, rec.Photo, 0o600); err != nil {
 			return fmt.Errorf("write photo: %w", err)
@@ -142,7 +144,7 @@ func maskedError(err error) string {
 	return msg
 }
 
-// idReaderHint tells the operator what to do about a failed read.
+// idReaderHint returns advice for the operator about a failed read.
 func idReaderHint(err error) string {
 	var de *devices.Error
 	if !errors.As(err, &de) {

@@ -7,8 +7,8 @@ import (
 	"permitdesk/devices/idcard"
 )
 
-// Record is what a 30 01 or 30 10 read returns: the decoded identity and the
-// raw blocks it came from.
+// Record is the result of a 30 01 or 30 10 read: the decoded identity and
+// the raw blocks it came from.
 type Record struct {
 	Identity idcard.Identity `json:"identity"`
 	// Text is the 256-byte UCS-2LE text block as read.

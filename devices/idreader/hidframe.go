@@ -12,11 +12,11 @@ import (
 // defines this scheme and its reader emulator implements it. Each report is
 // 64 bytes, unnumbered (written with report ID 0x00):
 //
-//	byte 0     control: bit 7 set when more reports of the same frame follow;
-//	           bits 6-0 the report's sequence number within the frame,
-//	           0 for the first report, counting up and wrapping from 127 to 0
-//	byte 1     payload byte count, 1 to 62
-//	bytes 2-63 payload, zero-padded
+//	byte 0      bit 7: more reports of the same frame follow.
+//	            Bits 6-0: sequence number of the report within the frame,
+//	            0 for the first, counting up and wrapping from 127 to 0.
+//	byte 1      payload byte count, 1 to 62.
+//	bytes 2-63  payload, zero-padded.
 //
 // A message is one whole GA 467 frame, preamble to checksum, in either
 // direction. The receiver drops a frame whose reports arrive out of
@@ -58,8 +58,8 @@ type Reassembler struct {
 
 // Add takes one input report. It returns the frame when the report was the
 // last of one. On a broken sequence it drops the partial frame and returns
-// an error wrapping ErrReassembly; the next report with sequence 0 starts
-// a new frame.
+// an error wrapping ErrReassembly, and the next report with sequence 0
+// starts a new frame.
 func (r *Reassembler) Add(report []byte) ([]byte, error) {
 	if len(report) < 2 {
 		return nil, r.fail("report of %d bytes is shorter than its 2-byte header", len(report))

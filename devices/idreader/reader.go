@@ -8,15 +8,15 @@
 // needs the card lifted and placed again.
 //
 // Over HID the frames travel in 64-byte reports by a scheme defined in this
-// package (see Chunk), because no public mapping exists; readers that use a
+// package (see Chunk), because no public mapping exists. Readers that use a
 // vendor's own HID scheme need their own Transport.
 //
 // Retries: a damaged response frame, or the reader reporting a damaged
-// command (SW3 10 or 11), is resent up to Options.Retries times; every
+// command (SW3 10 or 11), is resent up to Options.Retries times. Every
 // command here only reads, so resending is safe. Timeouts are not retried.
 //
 // NOTE: resending a read assumes the SAM answers a second 30 01 without a new
-// select, as the emulator does; this is not confirmed on a physical reader.
+// select, as the emulator does, but no physical reader has confirmed it.
 package idreader
 
 import (
@@ -139,7 +139,7 @@ func (r *Reader) Select(ctx context.Context) ([]byte, error) {
 
 // ReadSelected reads the selected card: text and photo, and the fingerprint
 // block when withFingerprint is set. A bad field is an error of code
-// bad_field naming the field and value; nothing undecoded is returned.
+// bad_field naming the field and value, and no partial record is returned.
 func (r *Reader) ReadSelected(ctx context.Context, withFingerprint bool) (ga467.Record, error) {
 	cmd := ga467.CmdReadBasic
 	if withFingerprint {

@@ -11,7 +11,7 @@ import (
 	"permitdesk/devices/idcard"
 )
 
-// EventType says what changed.
+// EventType is the kind of change an event reports.
 type EventType string
 
 // Event types.
@@ -36,7 +36,7 @@ type Event struct {
 const MaxQueue = 4096
 
 // ErrFellBehind is returned by Next when a subscriber left more than
-// MaxQueue events unread; subscribe again to get a fresh snapshot.
+// MaxQueue events unread. Subscribe again to get a fresh snapshot.
 var ErrFellBehind = errors.New("device event subscriber fell behind")
 
 // ErrClosed is returned by Next after Close.
@@ -159,13 +159,13 @@ func eventType(from, to devices.State) EventType {
 	return EventState
 }
 
-// Use marks a ready device busy while fn runs with its location. An error
-// from fn that is about the device puts it in the error state with the
-// error as reason, to be probed again after backoff; errors about the card
-// or the operator's input (no card, card removed, wrong card, an invalid
-// card field, cancellation) leave it ready. Use returns fn's error, or an
-// error wrapping devices.ErrNotConnected or devices.ErrBusy when the device
-// is not ready.
+// Use marks a ready device busy while fn runs with its location. A device
+// error from fn puts the device in the error state with the error as reason,
+// and it is probed again after backoff. Errors about the card or the
+// operator's input (no card, card removed, wrong card, an invalid card
+// field, cancellation) leave it ready. Use returns fn's error, or an error
+// wrapping devices.ErrNotConnected or devices.ErrBusy when the device is not
+// ready.
 func (r *Registry) Use(ctx context.Context, name string, fn func(context.Context, Location) error) error {
 	e, loc, err := r.acquire(name)
 	if err != nil {

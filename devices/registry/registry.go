@@ -34,7 +34,7 @@ import (
 	"permitdesk/devices/hidio"
 )
 
-// Transport is how a device is attached.
+// Transport is the kind of link a device is attached by.
 type Transport string
 
 // Transports.
@@ -51,7 +51,7 @@ type Spec struct {
 	Kind devices.Kind
 	// Transport selects which of the fields below identifies the device.
 	Transport Transport
-	// ReaderName is a substring of the PC/SC reader name; it must match
+	// ReaderName is a substring of the PC/SC reader name. It must match
 	// exactly one reader.
 	ReaderName string
 	// SerialPath is the serial device path; SerialUSB instead picks the USB
@@ -61,17 +61,17 @@ type Spec struct {
 	// HID picks a HID device; set HID.Serial when identical devices may be
 	// attached together.
 	HID hidio.Filter
-	// Capabilities lists what the device can do; nil means the defaults of
-	// Kind (see DefaultCapabilities).
+	// Capabilities lists the operations the device supports. Nil means the
+	// defaults of Kind (see DefaultCapabilities).
 	Capabilities []string
-	// Probe checks a found device; nil means the generic check: a PC/SC
+	// Probe checks a found device. Nil means the generic check: a PC/SC
 	// reader is present by name, a serial port opens, a HID device opens.
 	// Errors wrapping devices.ErrBusy leave the device ready, since another
 	// handle holds it.
 	Probe func(ctx context.Context, loc Location) error
 }
 
-// Location is where a device was found on the latest scan.
+// Location is the place a device was found at on the latest scan.
 type Location struct {
 	Transport Transport `json:"transport"`
 	// Path is the PC/SC reader name, the serial device path (symbolic
@@ -88,7 +88,7 @@ type Status struct {
 	Transport Transport    `json:"transport"`
 	// Identity is the stable identity the device is pinned by.
 	Identity string `json:"identity"`
-	// Path is where the device is now; empty while absent.
+	// Path is the device's current location, empty while absent.
 	Path         string        `json:"path,omitempty"`
 	State        devices.State `json:"state"`
 	Reason       string        `json:"reason,omitempty"`

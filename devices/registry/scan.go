@@ -22,7 +22,7 @@ type found struct {
 	loc      Location
 	present  bool
 	conflict bool   // present but not identifiable: several devices match
-	reason   string // why absent or in conflict
+	reason   string // the cause of absence or conflict
 }
 
 // discovery caches the lists one scan needs.

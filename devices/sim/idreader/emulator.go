@@ -1,13 +1,13 @@
 // Package idreadersim emulates a GA 467 ID card reader: the SAM's command
 // handling, a card that can be placed and removed, and injected faults. The
-// same emulator answers on a pseudo-terminal (Serial), so the idreader
-// driver runs over a real tty through go.bug.st/serial, and on an in-process
-// HID endpoint (ServeHID) using the idreader package's 64-byte report
-// scheme. The package also emulates a HID POS barcode scanner (Scanner).
+// same emulator serves a pseudo-terminal (Serial), so the idreader driver
+// runs over a real tty through go.bug.st/serial, and an in-process HID
+// endpoint (ServeHID) using the idreader package's 64-byte report scheme.
+// The package also emulates a HID POS barcode scanner (Scanner).
 //
 // The emulator follows the reader behaviour that matters to a driver: after
 // a successful read, find fails (00 00 80) until the card is removed and
-// placed again, while the selected card may be read again; a card removed
+// placed again, while the selected card may be read again. A card removed
 // after select makes the read fail (00 00 41).
 //
 // Limits: the photo is 1024 bytes derived from the ID number, not real WLT
@@ -177,8 +177,8 @@ func (e *Emulator) Present() int {
 	return e.present
 }
 
-// SetFault injects f into the next times responses; times <= 0 keeps it
-// until SetFault(FaultNone, 0).
+// SetFault injects f into the next times responses. With times <= 0 the
+// fault stays until SetFault(FaultNone, 0).
 func (e *Emulator) SetFault(f Fault, times int) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
@@ -218,7 +218,8 @@ type Response struct {
 	Fault Fault
 }
 
-// Handle answers one received frame, or a frame error from the transport.
+// Handle returns the response to one received frame, or to a frame error
+// from the transport.
 func (e *Emulator) Handle(frame []byte, frameErr error) Response {
 	e.mu.Lock()
 	defer e.mu.Unlock()
@@ -296,7 +297,7 @@ func (e *Emulator) read(c ga467.Command, fault Fault) (ga467.Status, []byte) {
 		return ga467.Status{SW3: ga467.SWReadFailed}, nil
 	}
 	// The card stays selected, so a host may resend a read whose response
-	// was damaged; only find is refused until the card is placed again.
+	// was damaged. Only find is refused until the card is placed again.
 	e.found, e.readDone = false, true
 	return ga467.StatusOK, ga467.EncodeRead(c, text, card.Photo, card.Fingerprint)
 }

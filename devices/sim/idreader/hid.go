@@ -15,7 +15,7 @@ func ReaderHIDInfo(path, serial string) hidio.DeviceInfo {
 		Manufacturer: "permitdesk", Product: "Emulated ID card reader"}
 }
 
-// ServeHID plugs an emulated HID reader into bus and answers frames carried
+// ServeHID plugs an emulated HID reader into bus and responds to frames carried
 // in 64-byte reports until ctx ends or the device is unplugged. Faults that
 // damage a frame apply to the frame before it is chunked, and FaultSequence
 // swaps the first two reports of a response.

@@ -20,7 +20,7 @@ type Serial struct {
 }
 
 // NewSerial creates a pseudo-terminal with a symbolic link at link (none when
-// empty). Call Run to answer commands on it.
+// empty). Call Run to serve commands on it.
 func NewSerial(emu *Emulator, link string, log *slog.Logger) (*Serial, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
@@ -35,7 +35,7 @@ func NewSerial(emu *Emulator, link string, log *slog.Logger) (*Serial, error) {
 // Path returns the pseudo-terminal's device path, for drivers to open.
 func (s *Serial) Path() string { return s.pty.SlavePath }
 
-// Run answers frames until ctx ends or the terminal fails, then closes the
+// Run responds to frames until ctx ends or the terminal fails, then closes the
 // terminal and removes the link.
 func (s *Serial) Run(ctx context.Context) error {
 	stop := context.AfterFunc(ctx, func() { s.Close() })
@@ -65,8 +65,8 @@ func (s *Serial) Run(ctx context.Context) error {
 	}
 }
 
-// Close closes the pseudo-terminal and removes the link; a driver holding
-// the port open sees the line hang up.
+// Close closes the pseudo-terminal and removes the link. A driver holding
+// the port open gets a hang-up, as when a USB adapter is unplugged.
 func (s *Serial) Close() error {
 	var err error
 	s.once.Do(func() {
