@@ -90,9 +90,12 @@ func (c *Card) Transmit(ctx context.Context, cmd []byte) ([]byte, error) {
 		if c.absent() {
 			return nil, mapError(c.name, "transmit", scard.ErrRemovedCard)
 		}
-		return nil, &devices.Error{Device: c.name, Op: "transmit", Code: CodeProtocol,
-			Err: fmt.Errorf("%w: %w: reader returned %d bytes and no error", devices.ErrUnconfirmed,
-				apdu.ErrMalformed, len(rsp))}
+		// vpcd and contactless readers return an empty response with no
+		// error when the card leaves the field mid-command, before the
+		// reader reports it gone. The command's outcome is unknown.
+		return nil, &devices.Error{Device: c.name, Op: "transmit", Code: CodeCardRemoved,
+			Err: fmt.Errorf("%w: %w: %w: reader returned %d bytes and no error", devices.ErrCardRemoved,
+				devices.ErrUnconfirmed, apdu.ErrMalformed, len(rsp))}
 	}
 	return rsp, nil
 }

@@ -18,7 +18,8 @@
 //   - SCARD_W_REMOVED_CARD, or a card found absent after a failed transmit:
 //     wraps devices.ErrCardRemoved.
 //   - An empty response with a nil error (ebfe/scard does return one) is an
-//     error wrapping devices.ErrUnconfirmed.
+//     error wrapping both devices.ErrCardRemoved and devices.ErrUnconfirmed:
+//     the card stopped answering and the command may or may not have run.
 //
 // Every error is a *devices.Error naming the reader and operation, and it
 // also wraps the scard.Error when there is one.

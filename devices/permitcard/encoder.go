@@ -152,6 +152,13 @@ func (e *Encoder) requireBlank(ctx context.Context, s *session) error {
 	if err != nil {
 		return err
 	}
+	if st == StateAddressTorn {
+		// A torn marker with an empty history is a personalisation torn
+		// while writing its first marker.
+		if recs, err := s.readRecords(ctx); err == nil && len(recs) == 0 {
+			st = StateIncomplete
+		}
+	}
 	if st != StateBlank && st != StateIncomplete {
 		return fmt.Errorf("%w: card %s is %s: use a blank card, or void this one first", ErrNotBlank, s.serial, st)
 	}

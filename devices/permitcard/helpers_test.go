@@ -104,6 +104,11 @@ func newPCSCRig(t testing.TB, so simcard.Options, eo permitcard.Options) rig {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { r.Close() })
+	wctx, wcancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer wcancel()
+	if err := r.WaitRemoved(wctx); err != nil {
+		t.Fatalf("a card from an earlier test is still in the reader: %v", err)
+	}
 	eo.Reader = r
 	if eo.Keys == nil {
 		eo.Keys = loadKey(t, "dev-master.key")

@@ -172,14 +172,24 @@ func (e *Encoder) appendHistory(ctx context.Context, s *session, changedOn time.
 		if err != nil {
 			return err
 		}
+		var last HistoryEntry
+		appended := false
 		if len(recs) > 0 {
-			if h, ok, _ := DecodeHistory(recs[0]); ok && h.Sequence == seq {
-				return nil // appended by an interrupted earlier run
-			}
+			last, appended, _ = DecodeHistory(recs[0])
 		}
 		if !m.valid {
-			return fmt.Errorf("%w: card %s address is torn and its history lacks sequence %d",
-				ErrBadContent, s.serial, seq)
+			// The address or the marker was torn, which happens only after
+			// the append, so history record 1 holds the last committed
+			// sequence; a torn marker's own sequence cannot be trusted.
+			if !appended {
+				return fmt.Errorf("%w: card %s address is torn and its history is empty: "+
+					"the card cannot be repaired", ErrBadContent, s.serial)
+			}
+			seq = last.Sequence
+			return nil
+		}
+		if appended && last.Sequence == seq {
+			return nil // appended by an interrupted earlier run
 		}
 		rec, err := EncodeHistory(HistoryEntry{Sequence: seq, ChangedOn: changedOn.UTC(), Address: old})
 		if err != nil {

@@ -42,7 +42,7 @@ func (e *Encoder) open(ctx context.Context) (*session, error) {
 	}
 	serial, _, err := s.readCardInfo(ctx)
 	if err != nil && s.recoverable(err) {
-		serial, err = s.reacquire(ctx, s.enc.opts.RepresentWait)
+		serial, err = s.reacquire(ctx, max(s.enc.opts.RepresentWait, openWait))
 	}
 	if err != nil {
 		s.close()
@@ -51,6 +51,10 @@ func (e *Encoder) open(ctx context.Context) (*session, error) {
 	s.serial = serial
 	return s, nil
 }
+
+// openWait bounds the retries when the first card read fails, e.g. on a
+// card that the reader still shows after it left.
+const openWait = 5 * time.Second
 
 // reacquire connects again and reads the serial, retrying link failures
 // with backoff until wait elapses. Polling is needed because vpcd and some

@@ -106,6 +106,7 @@ type Stats struct {
 	Air106    time.Duration // estimated ISO 14443-4 air time at 106 kbit/s
 	Air424    time.Duration // estimated ISO 14443-4 air time at 424 kbit/s
 	Processed time.Duration // time spent in the card OS
+	Resets    int           // power-on, power-off and reset requests from the reader
 }
 
 // ErrHopperEmpty is returned by InsertBlank when no blank cards are left.

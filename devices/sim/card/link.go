@@ -37,7 +37,12 @@ type emuLink struct {
 	done <-chan struct{}
 }
 
-func (l *emuLink) ATR() []byte                         { return l.c.atr() }
-func (l *emuLink) Reset()                              { l.c.reset() }
+func (l *emuLink) ATR() []byte { return l.c.atr() }
+func (l *emuLink) Reset() {
+	l.c.reset()
+	l.e.mu.Lock()
+	l.e.stats.Resets++
+	l.e.mu.Unlock()
+}
 func (l *emuLink) Exchange(cmd []byte) ([]byte, error) { return l.e.exchange(l.gen, cmd) }
 func (l *emuLink) Done() <-chan struct{}               { return l.done }
