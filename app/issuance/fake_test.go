@@ -174,7 +174,7 @@ func (m *machine) EjectToReject(ctx context.Context) error { return m.eject(ctx,
 func (m *machine) Status(ctx context.Context) (PrinterStatus, error) {
 	var st PrinterStatus
 	err := m.op(ctx, "status", func() error {
-		st = PrinterStatus{Position: PositionNone, PrintedCards: m.s.PrintCount}
+		st = PrinterStatus{Position: PositionNone, PrintCounter: m.s.PrintCount}
 		if m.s.Station != nil {
 			st.Position = PositionContactless
 		}

@@ -43,8 +43,9 @@ const (
 // PrinterStatus is what the printer reports about the card and its counters.
 type PrinterStatus struct {
 	Position Position
-	// PrintedCards counts cards the printer has printed since manufacture.
-	PrintedCards int64
+	// PrintCounter is a life counter that every print advances, such as
+	// the printed-panel count; only its increase is used.
+	PrintCounter int64
 }
 
 // Encoder writes and reads permit chips at the printer's contactless station.

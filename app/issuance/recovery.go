@@ -262,11 +262,11 @@ func (w *Worker) settlePrinting(ctx context.Context, j *Job) (change, error) {
 	}
 	before := *j.Card.PrintCount
 	switch {
-	case st.PrintedCards > before:
+	case st.PrintCounter > before:
 		return change{to: Printed, step: "continue: print confirmed by counter", card: cardUpdate{printed: true}}, nil
-	case st.PrintedCards == before && st.Position != PositionNone:
+	case st.PrintCounter == before && st.Position != PositionNone:
 		return w.settleChip(ctx, j)
 	}
 	return change{}, fmt.Errorf("printer counter is %d (was %d before printing) and the card position is %s",
-		st.PrintedCards, before, st.Position)
+		st.PrintCounter, before, st.Position)
 }

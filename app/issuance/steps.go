@@ -207,7 +207,7 @@ func (w *Worker) startPrint(ctx context.Context, j *Job, actor string) (*Job, er
 	switch {
 	case err == nil:
 		return w.svc.move(ctx, j.ID, change{to: Printing, expect: Verified, actor: actor, step: "printing",
-			card: cardUpdate{printCount: &st.PrintedCards}})
+			card: cardUpdate{printCount: &st.PrintCounter}})
 	case ctx.Err() != nil:
 		return w.cancelled(j, actor, "reading the printer counter")
 	}
@@ -246,18 +246,13 @@ func (w *Worker) settlePrint(ctx context.Context, j *Job, actor string, cause er
 	if j.Card != nil && j.Card.PrintCount != nil {
 		before = *j.Card.PrintCount
 	}
-	var st PrinterStatus
-	err := w.call(ctx, "status", func(ctx context.Context) error {
-		var err error
-		st, err = w.opt.CardPath.Status(ctx)
-		return err
-	})
-	if err == nil && before >= 0 && st.PrintedCards > before {
+	st, err := w.statusAfter(ctx)
+	if err == nil && before >= 0 && st.PrintCounter > before {
 		return w.printed(ctx, j, actor, "print confirmed by counter")
 	}
-	now := "unreadable"
+	now := fmt.Sprintf("unreadable: %v", err)
 	if err == nil {
-		now = fmt.Sprint(st.PrintedCards)
+		now = fmt.Sprint(st.PrintCounter)
 	}
 	return w.attention(ctx, j, actor, fmt.Sprintf("chip written and verified for card %s, print not "+
 		"confirmed (printer counter %d before printing, %s now): %v", serialOf(j), before, now, cause))
@@ -316,4 +311,25 @@ func (w *Worker) cancelled(j *Job, actor, during string) (*Job, error) {
 		return next, err
 	}
 	return next, fmt.Errorf("job %d %w while %s; card %d spoiled", j.ID, context.Canceled, during, j.CardID)
+}
+
+// statusAfter reads the printer status after an unconfirmed step. A printer
+// still finishing the step may not answer at once, so it tries up to three
+// times, a second apart, within the step timeout.
+func (w *Worker) statusAfter(ctx context.Context) (PrinterStatus, error) {
+	var st PrinterStatus
+	var err error
+	for attempt := range 3 {
+		if attempt > 0 {
+			select {
+			case <-ctx.Done():
+				return st, ctx.Err()
+			case <-time.After(time.Second):
+			}
+		}
+		if st, err = w.status(ctx); err == nil {
+			return st, nil
+		}
+	}
+	return st, err
 }
