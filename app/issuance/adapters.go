@@ -245,4 +245,3 @@ func (f CardFaces) RenderFaces(ctx context.Context, p permit.Permit) (image.Imag
 	}
 	return front, back, nil
 }
-

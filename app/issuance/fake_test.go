@@ -169,7 +169,9 @@ func (m *machine) eject(ctx context.Context, name string, to *[]fakeCard) error 
 
 func (m *machine) Eject(ctx context.Context) error { return m.eject(ctx, "eject", &m.s.Hopper) }
 
-func (m *machine) EjectToReject(ctx context.Context) error { return m.eject(ctx, "reject", &m.s.Reject) }
+func (m *machine) EjectToReject(ctx context.Context) error {
+	return m.eject(ctx, "reject", &m.s.Reject)
+}
 
 func (m *machine) Status(ctx context.Context) (PrinterStatus, error) {
 	var st PrinterStatus

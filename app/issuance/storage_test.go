@@ -144,4 +144,3 @@ func TestStepFailsWhenDatabaseFull(t *testing.T) {
 	}
 	h.checkInvariants(true)
 }
-
