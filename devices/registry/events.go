@@ -49,12 +49,11 @@ type Subscription struct {
 	// Seq is the sequence number of the last event the snapshot includes.
 	Seq uint64
 
-	r      *Registry
-	mu     sync.Mutex
-	queue  []Event
-	wake   chan struct{}
-	err    error
-	closed bool
+	r     *Registry
+	mu    sync.Mutex
+	queue []Event
+	wake  chan struct{}
+	err   error
 }
 
 // Subscribe returns the current statuses and the stream of later events.
