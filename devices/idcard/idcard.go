@@ -1,13 +1,13 @@
 // Package idcard holds the identity read from a Chinese national ID card
-// (居民身份证) and the checks on its fields: the 18-character citizen
-// identity number with its ISO 7064 MOD 11-2 check character (GB 11643-1999),
-// the region prefix, the birth date, sex codes (GB/T 2261.1) and ethnic-group
-// codes (GB/T 3304, 56 groups).
+// (居民身份证) and the checks on its fields. It checks the 18-character
+// citizen identity number with its ISO 7064 MOD 11-2 check character
+// (GB 11643-1999), its region prefix and birth date, the sex codes of
+// GB/T 2261.1 and the ethnic-group codes of GB/T 3304 (56 groups).
 //
 // The package imports only the standard library, so any package of the
 // project, including the central system, may use it for ID-number checks.
 //
-// Limits: the region check covers the two-digit province prefix only; the
+// Limits: the region check covers the two-digit province prefix only. The
 // full six-digit administrative-division table (GB/T 2260) changes every year
 // and is not embedded.
 package idcard
@@ -26,7 +26,7 @@ var ErrInvalid = errors.New("invalid identity field")
 type FieldError struct {
 	Field  string // JSON name of the field, such as "idNumber"
 	Value  string // the bad value as read
-	Reason string // why it is bad and what to do
+	Reason string // the cause, and the fix where there is one
 }
 
 func (e *FieldError) Error() string {

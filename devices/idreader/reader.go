@@ -15,7 +15,7 @@
 // command (SW3 10 or 11), is resent up to Options.Retries times. Every
 // command here only reads, so resending is safe. Timeouts are not retried.
 //
-// NOTE: resending a read assumes the SAM answers a second 30 01 without a new
+// NOTE: resending a read assumes the SAM accepts a second 30 01 without a new
 // select, as the emulator does, but no physical reader has confirmed it.
 package idreader
 
