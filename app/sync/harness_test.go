@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"os"
 	"path/filepath"
 	gosync "sync"
 	"testing"
@@ -64,11 +65,10 @@ func startCentral(t testing.TB, ds *seed.Dataset, faults server.Faults) *central
 		t.Fatal(err)
 	}
 	ctx := context.Background()
-	c.store, err = cstore.Open(ctx, cstore.Options{Dir: filepath.Join(dir, "central")})
+	centralDir := filepath.Join(dir, "central")
+	copySeeded(t, ds, centralDir)
+	c.store, err = cstore.Open(ctx, cstore.Options{Dir: centralDir})
 	if err != nil {
-		t.Fatal(err)
-	}
-	if err := c.store.Seed(ctx, ds); err != nil {
 		t.Fatal(err)
 	}
 	c.srv, err = server.New(server.Options{Store: c.store, Faults: faults, FaultSeed: 7})
@@ -81,6 +81,62 @@ func startCentral(t testing.TB, ds *seed.Dataset, faults server.Faults) *central
 		c.store.Close()
 	})
 	return c
+}
+
+var (
+	templatesMu gosync.Mutex
+	templates   = map[*seed.Dataset]string{}
+	templateDir string
+)
+
+// TestMain removes the seeded database templates after the run.
+func TestMain(m *testing.M) {
+	var err error
+	templateDir, err = os.MkdirTemp("", "permitdesk-sync-test-")
+	if err != nil {
+		panic(err)
+	}
+	code := m.Run()
+	os.RemoveAll(templateDir)
+	os.Exit(code)
+}
+
+// copySeeded writes a central database seeded with ds into dir. Each dataset
+// is seeded once per run and copied, because seeding dominates the time of
+// a test under the race detector.
+func copySeeded(t testing.TB, ds *seed.Dataset, dir string) {
+	t.Helper()
+	templatesMu.Lock()
+	defer templatesMu.Unlock()
+	src, ok := templates[ds]
+	if !ok {
+		tdir, err := os.MkdirTemp(templateDir, "central-")
+		if err != nil {
+			t.Fatal(err)
+		}
+		st, err := cstore.Open(context.Background(), cstore.Options{Dir: tdir})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := st.Seed(context.Background(), ds); err != nil {
+			t.Fatal(err)
+		}
+		if err := st.Close(); err != nil {
+			t.Fatal(err)
+		}
+		src = filepath.Join(tdir, cstore.FileName)
+		templates[ds] = src
+	}
+	data, err := os.ReadFile(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(dir, 0o750); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, cstore.FileName), data, 0o600); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // start serves on addr and sets c.url and c.stop.

@@ -23,7 +23,8 @@ func TestPushTenThousandUnderFaults(t *testing.T) {
 	}
 	ds := bulkSeed(t, n)
 	c := startCentral(t, ds, server.Faults{ErrorRate: 0.06, DropRate: 0.06, MalformedRate: 0.04,
-		OversizeRate: 0.04, OversizeBytes: 2 << 20, PartialRate: 0.05})
+		OversizeRate: 0.04, OversizeBytes: 2 << 20, PartialRate: 0.05,
+		ErrorNext: 1, DropNext: 1, MalformedNext: 1, OversizeNext: 1})
 	s := newStation(t, c, stationOptions{maxReply: 1 << 20})
 	s.enqueueIssued(t, approved(ds, "DEV-0001"))
 
@@ -191,7 +192,7 @@ func outboxStates(t *testing.T, s *station) map[string]string {
 func TestPushPartialBatchRetriesOnlyUndecided(t *testing.T) {
 	ds := committedSeed(t)
 	c := startCentral(t, ds, server.Faults{PartialRate: 0.5})
-	s := newStation(t, c, stationOptions{})
+	s := newStation(t, c, stationOptions{options: func(o *Options) { o.BackoffMin, o.BackoffMax = time.Minute, 5 * time.Minute }})
 	ctx := context.Background()
 	s.enqueueIssued(t, approved(ds, "DEV-0001")[:40])
 	rep, err := s.svc.Push(ctx)
@@ -205,7 +206,7 @@ func TestPushPartialBatchRetriesOnlyUndecided(t *testing.T) {
 		t.Fatal(err)
 	}
 	retried := rep.Retry
-	s.clock.Advance(time.Second)
+	s.clock.Advance(5 * time.Minute)
 	rep, err = s.svc.Push(ctx)
 	if err != nil {
 		t.Fatal(err)

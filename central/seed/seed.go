@@ -97,7 +97,8 @@ type Options struct {
 	// Reference is the generation date that approvals count back from; zero
 	// means 2026-11-01 09:00 China Standard Time.
 	Reference time.Time
-	// NoPhotos skips the portraits, for large benchmark data sets.
+	// NoPhotos skips drawing the portraits, for large data sets and quick
+	// checks; PhotoFile is still set, and every other field is unchanged.
 	NoPhotos bool
 }
 
@@ -178,12 +179,14 @@ func (g *generator) application(station string, approved bool) (Application, err
 	if approved {
 		g.approve(&a, created)
 	}
+	portraitSeed := g.rng.Uint64() // drawn even without photos, so both runs give the same data
+	a.PhotoFile = PhotoDir + "/" + a.ID + ".jpg"
 	if !g.o.NoPhotos {
-		photo, err := Portrait(g.rng.Uint64(), a.Holder.Sex == api.SexFemale)
+		photo, err := Portrait(portraitSeed, a.Holder.Sex == api.SexFemale)
 		if err != nil {
 			return Application{}, err
 		}
-		a.Photo, a.PhotoFile = photo, PhotoDir+"/"+a.ID+".jpg"
+		a.Photo = photo
 	}
 	return a, nil
 }
@@ -307,14 +310,21 @@ func (ds *Dataset) Write(dir string) error {
 		return fmt.Errorf("create seed directory: %w", err)
 	}
 	for _, a := range ds.Applications {
-		if a.PhotoFile == "" {
+		if len(a.Photo) == 0 {
 			continue
 		}
 		if err := os.WriteFile(filepath.Join(dir, a.PhotoFile), a.Photo, 0o644); err != nil {
 			return fmt.Errorf("write portrait: %w", err)
 		}
 	}
-	if err := writeLines(filepath.Join(dir, ApplicationsFile), ds.Applications); err != nil {
+	apps := make([]Application, len(ds.Applications))
+	for i, a := range ds.Applications {
+		if len(a.Photo) == 0 {
+			a.PhotoFile = ""
+		}
+		apps[i] = a
+	}
+	if err := writeLines(filepath.Join(dir, ApplicationsFile), apps); err != nil {
 		return err
 	}
 	return writeLines(filepath.Join(dir, HouseCodesFile), ds.HouseCodes)
