@@ -29,6 +29,12 @@ func identities(t testing.TB) []idcard.Identity {
 // driver on its link through go.bug.st/serial.
 func serialReader(t testing.TB, timeout time.Duration) (*idreadersim.Emulator, *idreader.Reader) {
 	t.Helper()
+	emu, r, _ := serialReaderSim(t, timeout)
+	return emu, r
+}
+
+func serialReaderSim(t testing.TB, timeout time.Duration) (*idreadersim.Emulator, *idreader.Reader, *idreadersim.Serial) {
+	t.Helper()
 	emu := idreadersim.NewEmulator(identities(t), nil)
 	link := filepath.Join(t.TempDir(), "idreader")
 	srv, err := idreadersim.NewSerial(emu, link, nil)
@@ -50,7 +56,7 @@ func serialReader(t testing.TB, timeout time.Duration) (*idreadersim.Emulator, *
 			t.Errorf("emulator: %v", err)
 		}
 	})
-	return emu, r
+	return emu, r, srv
 }
 
 func hidReader(t testing.TB) (*idreadersim.Emulator, *hidio.Emulator, *idreader.Reader) {
@@ -272,5 +278,15 @@ func TestSAMStatusAndID(t *testing.T) {
 	id, err := r.SAMID(ctx)
 	if err != nil || len(id) != 32 {
 		t.Errorf("SAMID = %q, %v", id, err)
+	}
+}
+
+func TestSerialEmulatorGone(t *testing.T) {
+	emu, r, srv := serialReaderSim(t, time.Second)
+	emu.Place(0)
+	srv.Close()
+	_, err := r.Read(context.Background(), false)
+	if !errors.Is(err, devices.ErrNotConnected) || errCode(err) != idreader.CodeDisconnect {
+		t.Errorf("err = %v, want devices.ErrNotConnected with code disconnected", err)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"os"
 	"sync"
 
 	"permitdesk/devices/ga467"
@@ -35,8 +36,8 @@ func NewSerial(emu *Emulator, link string, log *slog.Logger) (*Serial, error) {
 // Path returns the pseudo-terminal's device path, for drivers to open.
 func (s *Serial) Path() string { return s.pty.SlavePath }
 
-// Run responds to frames until ctx ends or the terminal fails, then closes the
-// terminal and removes the link.
+// Run responds to frames until ctx ends, Close is called or the terminal
+// fails, then closes the terminal and removes the link.
 func (s *Serial) Run(ctx context.Context) error {
 	stop := context.AfterFunc(ctx, func() { s.Close() })
 	defer stop()
@@ -46,7 +47,7 @@ func (s *Serial) Run(ctx context.Context) error {
 		frame, err := fr.ReadFrame()
 		var fe *ga467.FrameError
 		if err != nil && !errors.As(err, &fe) {
-			if ctx.Err() != nil || errors.Is(err, io.EOF) {
+			if ctx.Err() != nil || errors.Is(err, io.EOF) || errors.Is(err, os.ErrClosed) {
 				return nil
 			}
 			return err
@@ -57,7 +58,7 @@ func (s *Serial) Run(ctx context.Context) error {
 			continue
 		}
 		if _, err := s.pty.Master.Write(out); err != nil {
-			if ctx.Err() != nil {
+			if ctx.Err() != nil || errors.Is(err, os.ErrClosed) {
 				return nil
 			}
 			return err
