@@ -60,6 +60,10 @@ func serialReaderSim(t testing.TB, timeout time.Duration) (*idreadersim.Emulator
 }
 
 func hidReader(t testing.TB) (*idreadersim.Emulator, *hidio.Emulator, *idreader.Reader) {
+	return hidReaderTimeout(t, time.Second)
+}
+
+func hidReaderTimeout(t testing.TB, timeout time.Duration) (*idreadersim.Emulator, *hidio.Emulator, *idreader.Reader) {
 	t.Helper()
 	emu := idreadersim.NewEmulator(identities(t), nil)
 	bus := hidio.NewEmulator()
@@ -69,7 +73,7 @@ func hidReader(t testing.TB) (*idreadersim.Emulator, *hidio.Emulator, *idreader.
 		t.Fatal(err)
 	}
 	r, err := idreader.OpenHID(bus, hidio.Filter{VendorID: 0x0400, ProductID: 0xc35a, Serial: "R1"},
-		idreader.Options{Timeout: time.Second})
+		idreader.Options{Timeout: timeout})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -147,7 +151,18 @@ func errCode(err error) devices.Code {
 	return ""
 }
 
-func TestSerialFaults(t *testing.T) {
+// transports opens the driver over each transport with the emulator behind.
+var transports = map[string]func(t *testing.T, timeout time.Duration) (*idreadersim.Emulator, *idreader.Reader){
+	"serial": func(t *testing.T, timeout time.Duration) (*idreadersim.Emulator, *idreader.Reader) {
+		return serialReader(t, timeout)
+	},
+	"hid": func(t *testing.T, timeout time.Duration) (*idreadersim.Emulator, *idreader.Reader) {
+		emu, _, r := hidReaderTimeout(t, timeout)
+		return emu, r
+	},
+}
+
+func TestFaultsEachTransport(t *testing.T) {
 	cases := []struct {
 		name     string
 		fault    idreadersim.Fault
@@ -163,28 +178,35 @@ func TestSerialFaults(t *testing.T) {
 		{"card removed after select", idreadersim.FaultRemoveAfterSelect, 0, devices.ErrCardRemoved, idreader.CodeCardRemoved},
 		{"bad ID number", idreadersim.FaultBadIDNumber, 0, idcard.ErrInvalid, idreader.CodeBadField},
 	}
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			emu, r := serialReader(t, 300*time.Millisecond)
-			emu.Place(2)
-			emu.SetFault(c.fault, c.times)
-			rec, err := r.Read(context.Background(), false)
-			if c.wantErr == nil {
-				if err != nil || rec.Identity.Number != identities(t)[2].Number {
-					t.Fatalf("Read = %v, %v", rec.Identity.Number, err)
-				}
-				return
-			}
-			if !errors.Is(err, c.wantErr) {
-				t.Fatalf("err = %v, want %v", err, c.wantErr)
-			}
-			if got := errCode(err); got != c.wantCode {
-				t.Errorf("code = %q, want %q", got, c.wantCode)
-			}
-			if rec.Identity != (idcard.Identity{}) {
-				t.Errorf("an identity was returned with the error: %+v", rec.Identity)
-			}
-		})
+	for _, tr := range []string{"serial", "hid"} {
+		for _, c := range cases {
+			t.Run(tr+"/"+c.name, func(t *testing.T) {
+				testFault(t, transports[tr], c.fault, c.times, c.wantErr, c.wantCode)
+			})
+		}
+	}
+}
+
+func testFault(t *testing.T, open func(*testing.T, time.Duration) (*idreadersim.Emulator, *idreader.Reader),
+	fault idreadersim.Fault, times int, wantErr error, wantCode devices.Code) {
+	emu, r := open(t, 300*time.Millisecond)
+	emu.Place(2)
+	emu.SetFault(fault, times)
+	rec, err := r.Read(context.Background(), false)
+	if wantErr == nil {
+		if err != nil || rec.Identity.Number != identities(t)[2].Number {
+			t.Fatalf("Read = %v, %v", rec.Identity.Number, err)
+		}
+		return
+	}
+	if !errors.Is(err, wantErr) {
+		t.Fatalf("err = %v, want %v", err, wantErr)
+	}
+	if got := errCode(err); got != wantCode {
+		t.Errorf("code = %q, want %q", got, wantCode)
+	}
+	if rec.Identity != (idcard.Identity{}) {
+		t.Errorf("an identity was returned with the error: %+v", rec.Identity)
 	}
 }
 
