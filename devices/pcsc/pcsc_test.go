@@ -60,3 +60,16 @@ func TestConnectSelect(t *testing.T) {
 	}
 	t.Logf("FCP %X in %s", data, time.Since(start))
 }
+
+func TestReaderConformance(t *testing.T) {
+	pcsctest.RunReaderConformance(t, func(t *testing.T) pcsctest.Harness {
+		e := startEmulator(t, simcard.Options{})
+		r := openReader(t)
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if err := r.WaitRemoved(ctx); err != nil {
+			t.Fatal(err)
+		}
+		return pcsctest.Harness{Reader: r, Sim: e}
+	})
+}

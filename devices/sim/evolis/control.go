@@ -25,7 +25,8 @@ busy COMMANDS          the next COMMANDS commands answer ERR BUSY
 disconnect BYTES MS    drop the line BYTES into a download, back after MS
 short-writes on|off
 late CMD MS            delay the next reply to CMD by MS
-power-cycle`
+power-cycle
+hangup MS              drop the line now, back after MS`
 
 // ServeControl accepts fault commands on a unix socket at path until ctx
 // ends.
@@ -105,6 +106,8 @@ func (s *Sim) Control(line string) string {
 			return "err usage: late CMD MS"
 		}
 		s.LateReply(f[1], time.Duration(ms)*time.Millisecond)
+	case f[0] == "hangup" && ok:
+		s.Hangup(time.Duration(n) * time.Millisecond)
 	case f[0] == "power-cycle":
 		s.PowerCycle()
 	default:

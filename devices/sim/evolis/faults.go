@@ -112,3 +112,12 @@ func (s *Sim) Position() string {
 	defer s.mu.Unlock()
 	return string(s.st.pos)
 }
+
+// Hangup drops the line now, between commands, and brings a new
+// pseudo-terminal up at the link after down.
+func (s *Sim) Hangup(down time.Duration) {
+	select {
+	case s.hangup <- down:
+	default:
+	}
+}

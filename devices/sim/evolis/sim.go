@@ -90,7 +90,8 @@ type Sim struct {
 	faults faults
 	pty    *serialport.Pty
 	done   chan struct{}
-	wake   chan struct{} // signalled after each command is handled
+	wake   chan struct{}      // signalled after each command is handled
+	hangup chan time.Duration // Hangup requests
 }
 
 // Printed is a card the emulator printed.
@@ -133,7 +134,7 @@ func New(opts Options) (*Sim, error) {
 		return nil, err
 	}
 	s := &Sim{opts: opts, log: opts.Logger.With("device", "printer-sim"), pty: pt,
-		done: make(chan struct{}), wake: make(chan struct{}, 1)}
+		done: make(chan struct{}), wake: make(chan struct{}, 1), hangup: make(chan time.Duration, 1)}
 	s.st = newState(opts.Cards, opts.Ribbon)
 	return s, nil
 }
@@ -213,6 +214,10 @@ func (s *Sim) serve(ctx context.Context) error {
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
+		case down := <-s.hangup:
+			s.log.Warn("fault: line hung up", "down", down)
+			pt.Close()
+			return &disconnect{down: down}
 		case <-idle.C:
 			if p.partial() {
 				s.log.Warn("dropped unfinished command after silence", "idle", s.opts.FrameIdle)

@@ -3,6 +3,7 @@ package evolissim
 import (
 	"context"
 	"strconv"
+	"strings"
 	"time"
 
 	"permitdesk/devices/evolis"
@@ -23,10 +24,12 @@ type state struct {
 	feeder, ribbon                        int
 	coverOpen, jammed, ribbonOut          bool
 	printed                               []Printed
+	serial                                map[string]string // Pcom settings by port
 }
 
 func newState(cards, ribbon int) state {
-	return state{pos: evolis.PositionNone, errorMode: "0", ejectMode: "A", feeder: cards, ribbon: ribbon}
+	return state{pos: evolis.PositionNone, errorMode: "0", ejectMode: "A", feeder: cards, ribbon: ribbon,
+		serial: map[string]string{"1": "1;9600;N;8;1;NONE;E", "2": "2;9600;N;8;1;NONE;D"}}
 }
 
 // powerCycle loses what a power cycle loses: settings, the sequence and the
@@ -135,6 +138,11 @@ func (s *Sim) read(f frame) reply {
 		return okReply()
 	case "Rco":
 		return s.readCounter(arg)
+	case "Rcom":
+		if arg != "1" && arg != "2" {
+			return errParam
+		}
+		return valueReply(st.serial[arg])
 	case "Rlr":
 		return s.readLastReply(arg)
 	case "Rse":
@@ -227,6 +235,8 @@ func (s *Sim) param(f frame) reply {
 		}
 		st.ejectMode = f.params[0]
 		return okReply()
+	case "Pcom":
+		return s.serialSettings(f.params)
 	case "Pr", "Pc", "Pl", "Ps", "Pmi", "Pcim", "Pcem", "Pcrm", "Px", "Py", "Poc", "Pos":
 		if len(f.params) == 0 {
 			return errParam
@@ -327,12 +337,14 @@ func (s *Sim) feed(ctx context.Context) (reply, bool) {
 	st.inserted++
 	st.card = st.inserted
 	st.pos = evolis.PositionPrint
-	blank := s.faults.blankEjectAt == st.card
-	jam := s.faults.jamAt == st.card
+	card := st.card
+	blank := s.faults.blankEjectAt == card
+	jam := s.faults.jamAt == card
 	s.mu.Unlock()
 	sleep(ctx, s.opts.Timing.Feed)
+
 	if blank {
-		s.log.Warn("fault: blank card ejected", "card", st.card)
+		s.log.Warn("fault: blank card ejected", "card", card)
 		s.mu.Lock()
 		st.pos, st.card, st.delivered = evolis.PositionNone, 0, st.delivered+1
 		s.faults.blankEjectAt = 0
@@ -345,7 +357,7 @@ func (s *Sim) feed(ctx context.Context) (reply, bool) {
 		st.jammed = true
 		s.faults.jamAt = 0
 		s.mu.Unlock()
-		s.log.Warn("fault: card jam", "card", st.card)
+		s.log.Warn("fault: card jam", "card", card)
 		return errJam, false
 	}
 	return reply{}, true
@@ -496,4 +508,29 @@ func (s *Sim) slotRemove(ctx context.Context) {
 	if err := s.opts.Slot.Remove(ctx); err != nil {
 		s.log.Error("card emulator did not remove the card", "error", err)
 	}
+}
+
+// serialSettings handles, with s.mu held, Pcom;port;speed;parity;data;stop[;protocol[;mode]]
+// (Rev E section 5). The protocol ACK/NACK turns ACK/NACK replies on, as
+// error mode bit 4 does.
+func (s *Sim) serialSettings(p []string) reply {
+	if len(p) < 5 || len(p) > 7 || (p[0] != "1" && p[0] != "2") {
+		return errParam
+	}
+	speeds := map[string]bool{"2400": true, "4800": true, "9600": true, "19200": true, "38400": true,
+		"57600": true, "115200": true}
+	if !speeds[p[1]] || !strings.Contains("NOE", p[2]) || len(p[2]) != 1 || (p[3] != "7" && p[3] != "8") ||
+		(p[4] != "1" && p[4] != "2") {
+		return errParam
+	}
+	full := append(append([]string(nil), p...), "NONE", "E")[:7]
+	switch full[5] {
+	case "0", "NONE", "XON/XOFF", "RTS/CTS", "BOTH", "ACK/NACK":
+	default:
+		return errParam
+	}
+	s.st.serial[p[0]] = strings.Join(full, ";")
+	r := okReply()
+	r.after = func() { s.st.ackMode = full[5] == "ACK/NACK" }
+	return r
 }
