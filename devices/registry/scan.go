@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"go.bug.st/serial"
@@ -35,7 +36,9 @@ type discovery struct {
 }
 
 // Scan runs one discovery pass: it finds every device, probes those newly
-// found or due for a retry, and emits an event for each change.
+// found or due for a retry, and emits an event for each change. Devices are
+// found one after another and probed in parallel, so one slow probe does
+// not delay the others.
 func (r *Registry) Scan(ctx context.Context) {
 	r.scanMu.Lock()
 	defer r.scanMu.Unlock()
@@ -43,12 +46,15 @@ func (r *Registry) Scan(ctx context.Context) {
 	if r.hasTransport(TransportPCSC) {
 		d.readers, d.readersErr = r.listReaders(ctx)
 	}
+	var wg sync.WaitGroup
 	for _, e := range r.entries {
 		if ctx.Err() != nil {
-			return
+			break
 		}
-		r.scanEntry(ctx, e, r.locate(e.spec, d))
+		f := r.locate(e.spec, d)
+		wg.Go(func() { r.scanEntry(ctx, e, f) })
 	}
+	wg.Wait()
 }
 
 func (r *Registry) hasTransport(t Transport) bool {
