@@ -511,3 +511,43 @@ func TestSerialByUSBSerialNumber(t *testing.T) {
 		t.Errorf("dup reason %q", st.Reason)
 	}
 }
+
+// waitFor returns the first event for which match holds, failing after 5s.
+func waitFor(t *testing.T, sub *registry.Subscription, match func(registry.Event) bool) registry.Event {
+	t.Helper()
+	c, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	for {
+		ev, err := sub.Next(c)
+		if err != nil {
+			t.Fatalf("waiting for an event: %v", err)
+		}
+		if match(ev) {
+			return ev
+		}
+	}
+}
+
+func TestRunFollowsHotPlug(t *testing.T) {
+	bus := hidio.NewEmulator()
+	r := newRegistry(t, registry.Options{HID: bus, Interval: 10 * time.Millisecond,
+		Devices: []registry.Spec{hidSpec("idreader", "R1")}})
+	sub := r.Subscribe()
+	defer sub.Close()
+	runCtx, cancel := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() { done <- r.Run(runCtx) }()
+
+	plugReader(t, bus, "usb/1-1", "R1")
+	waitFor(t, sub, func(ev registry.Event) bool { return ev.Status.State == devices.StateReady })
+	bus.Unplug("usb/1-1")
+	ev := waitFor(t, sub, func(ev registry.Event) bool { return ev.Type == registry.EventUnplugged })
+	if ev.Status.Path != "" || ev.From != devices.StateReady {
+		t.Errorf("unplug event %+v", ev)
+	}
+
+	cancel()
+	if err := <-done; !errors.Is(err, context.Canceled) {
+		t.Errorf("Run returned %v", err)
+	}
+}
