@@ -138,6 +138,11 @@ func NewRoot(env *Env) *cobra.Command {
 	root.AddCommand(newDevicesCmd(env))
 	root.AddCommand(newIDCardCmd(env))
 	root.AddCommand(newCardCmd(env))
+	root.AddCommand(newIssueCmd(env))
+	root.AddCommand(newQueueCmd(env))
+	root.AddCommand(newOperatorCmd(env))
+	root.AddCommand(newAuditCmd(env))
+	root.AddCommand(newStockCmd(env))
 	return root
 }
 

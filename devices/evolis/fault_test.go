@@ -364,3 +364,25 @@ func TestMalformedInput(t *testing.T) {
 		})
 	}
 }
+
+// TestReconnectWithJobQueued drops the line between jobs. The next job
+// waits for the port to come back, then runs with the error mode set again.
+func TestReconnectWithJobQueued(t *testing.T) {
+	r := startRig(t, evolissim.Options{}, evolis.Options{ReconnectWait: 10 * time.Second})
+	ctx := context.Background()
+	issue(t, r.printer, testFace(1), nil)
+	r.sim.Hangup(300 * time.Millisecond)
+	if _, err := r.printer.Counters(ctx); !errors.Is(err, devices.ErrNotConnected) {
+		t.Fatalf("command on a dropped line = %v, want ErrNotConnected", err)
+	}
+	job := issue(t, r.printer, testFace(2), nil)
+	if job.State != evolis.JobDelivered || job.Spoiled != 0 {
+		t.Errorf("queued job: state %s, spoiled %d; want delivered, 0", job.State, job.Spoiled)
+	}
+	if n := len(r.sim.Printed()); n != 2 {
+		t.Errorf("printed %d cards, want 2", n)
+	}
+	if got := strings.Count(r.transcript.String(), "> Pem;2\n"); got != 2 {
+		t.Errorf("Pem;2 sent %d times, want 2 (open and reconnect)", got)
+	}
+}

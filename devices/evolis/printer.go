@@ -46,6 +46,10 @@ type Options struct {
 	InterByteGap time.Duration
 	// AckNack turns on the printer's ACK/NACK protocol (error mode bit 4).
 	AckNack bool
+	// ReconnectWait is how long a command waits for a port that failed to
+	// come back before it fails with devices.ErrNotConnected; 0 means it
+	// tries to open the port once.
+	ReconnectWait time.Duration
 	// Uncompressed sends Db (82 296 bytes a panel) instead of Dbc.
 	Uncompressed bool
 	// Logger receives retries, late replies and reconnects; nil discards them.
@@ -153,10 +157,35 @@ func (p *Printer) Reconnect(ctx context.Context) error {
 	}
 }
 
+// redialLocked opens the port again after it was closed by a failure,
+// waiting up to Options.ReconnectWait for it to come back, and sets the
+// session up again.
+func (p *Printer) redialLocked(ctx context.Context) error {
+	deadline := time.Now().Add(p.opts.ReconnectWait)
+	for {
+		err := p.dialLocked()
+		if err == nil {
+			p.log.Info("printer port reopened")
+			return p.ensureSessionLocked(ctx)
+		}
+		if time.Now().After(deadline) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+}
+
 // ensureSessionLocked sets host error management and "no eject at end of
 // print" once per connection. A power cycle resets both, so CheckSession
 // reads the mode back before each job.
 func (p *Printer) ensureSessionLocked(ctx context.Context) error {
+	if p.conn == nil {
+		return p.redialLocked(ctx) // sets the session up once the port is open
+	}
 	if p.session {
 		return nil
 	}
@@ -250,7 +279,7 @@ func (p *Printer) fail(op string, code devices.Code, err error) *devices.Error {
 // before the next command.
 func (p *Printer) exchangeLocked(ctx context.Context, op string, timeout time.Duration, frame []byte) (Reply, error) {
 	if p.conn == nil {
-		if err := p.dialLocked(); err != nil {
+		if err := p.redialLocked(ctx); err != nil {
 			return Reply{}, err
 		}
 	}
