@@ -1,18 +1,8 @@
 package cardface
 
 import (
-	"time"
-
 	"permitdesk/app/permit"
 )
-
-func day(s string) time.Time {
-	t, err := time.Parse(time.DateOnly, s)
-	if err != nil {
-		panic(err)
-	}
-	return t
-}
 
 // testPermits are the applications the golden images are made from.
 func testPermits() map[string]permit.Permit {

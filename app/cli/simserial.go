@@ -84,6 +84,7 @@ func runSimPrinter(ctx context.Context, env *Env, f simPrinterFlags) error {
 	if err != nil {
 		return err
 	}
+	sim.SetFeeder(f.cards) // Options.Cards treats 0 as the default; --cards 0 means empty
 	if err := applyPrinterFaults(sim, f); err != nil {
 		return err
 	}

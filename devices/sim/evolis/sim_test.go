@@ -125,6 +125,10 @@ func TestParserMalformedInput(t *testing.T) {
 		{"download outside sequence", dbc, "ERROR PARAMETRES"},
 		{"bad compressed length", []byte("\x1bDbc;k;2;3;\x05ab\r"), "ERROR PARAMETRES"},
 		{"missing CR after payload", []byte("\x1bDbc;k;2;1;\x00X"), "ERROR PARAMETRES"},
+		{"serial settings", evolis.Frame("Pcom", "1", "115200", "N", "8", "1"), "OK"},
+		{"serial settings read back", evolis.Frame("Rcom", "1"), "1;115200;N;8;1;NONE;E"},
+		{"bad serial speed", evolis.Frame("Pcom", "1", "1234", "N", "8", "1"), "ERROR PARAMETRES"},
+		{"bad serial protocol", evolis.Frame("Pcom", "2", "9600", "N", "8", "1", "MAYBE"), "ERROR PARAMETRES"},
 		{"sequence", evolis.Frame("Ss"), "OK"},
 		{"download with CR and ESC inside", dbc, "OK"},
 	} {
