@@ -171,6 +171,9 @@ func printIdentity(w io.Writer, rec ga467.Record) error {
 	if id.LongTerm {
 		validTo = "长期 (long term)"
 	}
+	if id.Expired(idcard.DateOf(time.Now())) {
+		validTo += " (expired)"
+	}
 	rows := [][2]string{
 		{"card type", string(id.CardType)},
 		{"name", id.Name},

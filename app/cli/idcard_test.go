@@ -160,3 +160,19 @@ func TestDevicesSilentReaderIsError(t *testing.T) {
 		t.Errorf("a port with a silent reader: %+v", st)
 	}
 }
+
+func TestIDCardReadTextExpired(t *testing.T) {
+	dir := t.TempDir()
+	link := filepath.Join(dir, "idreader")
+	emu, _ := idReaderSim(t, link)
+	emu.Place(3)
+	out, err := runCLI(t, dir, link, "idcard", "read")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"name:         王丽娟", "ethnicity:    回族 (03)", "2015-09-09 to 2025-09-09 (expired)"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+}
