@@ -138,6 +138,8 @@ func NewRoot(env *Env) *cobra.Command {
 	root.AddCommand(newDevicesCmd(env))
 	root.AddCommand(newIDCardCmd(env))
 	root.AddCommand(newCardCmd(env))
+	root.AddCommand(newCentralCmd(env))
+	root.AddCommand(newSyncCmd(env))
 	root.AddCommand(newIssueCmd(env))
 	root.AddCommand(newQueueCmd(env))
 	root.AddCommand(newOperatorCmd(env))
