@@ -1,0 +1,162 @@
+// Package ui is the thin layer between the Wails window and the
+// application's services. App's exported methods are bound to the frontend,
+// which calls them through generated TypeScript (frontend/wailsjs); they take
+// and return value DTOs, and a failure reaches the frontend as {code,
+// message} (see Error). Events from Go to the frontend are named by the
+// Event... constants, mirrored in frontend/src/events.ts.
+//
+// The package holds no business logic: each method checks its arguments,
+// calls a service and converts the result.
+package ui
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+
+	"permitdesk/app/config"
+	"permitdesk/app/logging"
+	"permitdesk/app/ui/prefs"
+)
+
+// Languages the frontend has translations for; the first is the default.
+var Languages = []string{"zh-CN", "en"}
+
+// Options configure NewApp.
+type Options struct {
+	// Build identifies the binary; Version returns it.
+	Build BuildInfo
+	// Config is the loaded configuration; required.
+	Config config.Config
+	// Prefs stores the language; nil keeps it in memory only.
+	Prefs *prefs.Store
+	// Devices reports device states; nil means ConfigDevices over
+	// Config.Devices.
+	Devices DeviceSource
+	// Log receives the layer's log lines; nil discards them.
+	Log *slog.Logger
+}
+
+// App is the object bound to the frontend.
+type App struct {
+	opts    Options
+	devices DeviceSource
+	log     *slog.Logger
+
+	mu       sync.Mutex
+	ctx      context.Context
+	emit     func(ctx context.Context, name string, data ...any)
+	language string
+}
+
+// NewApp returns an App. Events are dropped until startup gives it a Wails
+// context.
+func NewApp(o Options) *App {
+	a := &App{opts: o, devices: o.Devices, log: o.Log, ctx: context.Background()}
+	if a.devices == nil {
+		a.devices = ConfigDevices{Config: o.Config.Devices}
+	}
+	if a.log == nil {
+		a.log = logging.Discard()
+	}
+	a.emit = func(context.Context, string, ...any) {}
+	return a
+}
+
+// startup stores the Wails context and the function that sends events. Run
+// passes runtime.EventsEmit; tests pass a recorder. Unexported, like every
+// method the frontend must not call, because Wails binds all exported ones.
+func (a *App) startup(ctx context.Context, emit func(ctx context.Context, name string, data ...any)) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.ctx, a.emit = ctx, emit
+}
+
+func (a *App) context() context.Context {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.ctx
+}
+
+func (a *App) send(name string, data any) {
+	a.mu.Lock()
+	ctx, emit := a.ctx, a.emit
+	a.mu.Unlock()
+	emit(ctx, name, data)
+}
+
+// Version returns the build information of the running binary.
+func (a *App) Version() BuildInfo {
+	return a.opts.Build
+}
+
+// Language returns the UI language: the stored choice, else the configured
+// language, else zh-CN.
+func (a *App) Language() (string, error) {
+	a.mu.Lock()
+	cached := a.language
+	a.mu.Unlock()
+	if cached != "" {
+		return cached, nil
+	}
+	lang := a.opts.Config.Language
+	if a.opts.Prefs != nil {
+		stored, ok, err := a.opts.Prefs.Get(a.context(), prefs.KeyLanguage)
+		if err != nil {
+			return "", toError(err)
+		}
+		if ok && supported(stored) {
+			lang = stored
+		}
+	}
+	if !supported(lang) {
+		lang = Languages[0]
+	}
+	a.mu.Lock()
+	a.language = lang
+	a.mu.Unlock()
+	return lang, nil
+}
+
+// SetLanguage stores the UI language and sends EventLanguageChanged.
+func (a *App) SetLanguage(lang string) error {
+	if !supported(lang) {
+		return Errorf(CodeInvalidArgument, "language %q is not supported: use zh-CN or en", lang)
+	}
+	if a.opts.Prefs != nil {
+		if err := a.opts.Prefs.Set(a.context(), prefs.KeyLanguage, lang); err != nil {
+			return toError(err)
+		}
+	}
+	a.mu.Lock()
+	a.language = lang
+	a.mu.Unlock()
+	a.log.Info("language changed", "language", lang)
+	a.send(EventLanguageChanged, lang)
+	return nil
+}
+
+// StatusSnapshot returns the current devices, central link and operator.
+func (a *App) StatusSnapshot() Status {
+	return Status{
+		Station:  a.opts.Config.StationID,
+		Devices:  a.devices.DeviceStatuses(a.context()),
+		Central:  centralStatus(a.opts.Config.Central),
+		Operator: OperatorStatus{},
+	}
+}
+
+// publishStatus sends a fresh Status to the frontend when something the
+// status bar shows has changed.
+func (a *App) publishStatus() {
+	a.send(EventStatusChanged, a.StatusSnapshot())
+}
+
+func supported(lang string) bool {
+	for _, l := range Languages {
+		if l == lang {
+			return true
+		}
+	}
+	return false
+}

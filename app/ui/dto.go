@@ -1,0 +1,54 @@
+package ui
+
+// BuildInfo identifies the running binary. The linker sets its values (see
+// the Makefile's build target).
+type BuildInfo struct {
+	Version string `json:"version"`
+	Commit  string `json:"commit"`
+	Date    string `json:"date"`
+}
+
+// Status is everything the status bar shows. The frontend asks for it once
+// after subscribing to EventStatusChanged, which carries later copies.
+type Status struct {
+	Station  string         `json:"station"`
+	Devices  []DeviceStatus `json:"devices"`
+	Central  CentralStatus  `json:"central"`
+	Operator OperatorStatus `json:"operator"`
+}
+
+// DeviceStatus is the state of one device.
+type DeviceStatus struct {
+	// ID tells devices of the same kind apart: encoder, psam, desk_reader,
+	// printer, rewriter, idreader, scanner.
+	ID string `json:"id"`
+	// Kind is a devices.Kind.
+	Kind string `json:"kind"`
+	// Name is the configured reader name, port or USB id; empty when the
+	// device is not configured.
+	Name string `json:"name"`
+	// State is a devices.State, DeviceNotConfigured or DeviceUnchecked.
+	State string `json:"state"`
+	// Detail explains an absent or failing device in English.
+	Detail string `json:"detail"`
+}
+
+// CentralStatus is the state of the link to the central permit system.
+type CentralStatus struct {
+	// State is one of the Central... constants.
+	State string `json:"state"`
+	// URL is the configured base URL; empty for an offline-only station.
+	URL string `json:"url"`
+	// LastSync is the RFC 3339 time of the last successful sync, or empty.
+	LastSync string `json:"lastSync"`
+	// Pending counts local records not yet accepted by the central system.
+	Pending int `json:"pending"`
+}
+
+// OperatorStatus is the operator session.
+type OperatorStatus struct {
+	LoggedIn bool   `json:"loggedIn"`
+	Name     string `json:"name"`
+	// Role is clerk, technician or supervisor; empty when nobody is logged in.
+	Role string `json:"role"`
+}

@@ -1,0 +1,88 @@
+package ui
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"permitdesk/app/config"
+	"permitdesk/app/store"
+	"permitdesk/devices"
+)
+
+// Error codes sent to the frontend. The frontend shows the message and keeps
+// the code for support; it branches only on the codes listed here.
+const (
+	CodeInternal         = "internal"
+	CodeInvalidArgument  = "invalid_argument"
+	CodeConfigInvalid    = "config_invalid"
+	CodeDatabaseTooNew   = "database_too_new"
+	CodeTimeout          = "timeout"
+	CodeCanceled         = "canceled"
+	CodeDeviceNotReady   = "device_not_connected"
+	CodeDeviceBusy       = "device_busy"
+	CodeDeviceTimeout    = "device_timeout"
+	CodeDeviceNoCard     = "device_no_card"
+	CodeDeviceUnknownOut = "device_unconfirmed"
+	CodeDeviceNotConfig  = "device_not_configured"
+	CodeDevice           = "device_error"
+)
+
+// Error is what a bound method's failure looks like in the frontend: the
+// rejected promise carries {code, message}.
+type Error struct {
+	Code    string `json:"code"`
+	Message string `json:"message"`
+}
+
+func (e *Error) Error() string { return e.Message }
+
+// Errorf returns an *Error with code and a formatted message.
+func Errorf(code, format string, args ...any) *Error {
+	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+// FormatError turns any error a bound method returns into an *Error. Wails
+// calls it (options.App.ErrorFormatter) before the error crosses the bridge.
+func FormatError(err error) any {
+	return toError(err)
+}
+
+func toError(err error) *Error {
+	var ue *Error
+	if errors.As(err, &ue) {
+		return ue
+	}
+	return &Error{Code: classify(err), Message: err.Error()}
+}
+
+// sentinelCodes maps errors that callers branch on to their codes, in the
+// order they are tested.
+var sentinelCodes = []struct {
+	err  error
+	code string
+}{
+	{config.ErrInvalid, CodeConfigInvalid},
+	{store.ErrTooNew, CodeDatabaseTooNew},
+	{devices.ErrNotConfigured, CodeDeviceNotConfig},
+	{devices.ErrNotConnected, CodeDeviceNotReady},
+	{devices.ErrBusy, CodeDeviceBusy},
+	{devices.ErrTimeout, CodeDeviceTimeout},
+	{devices.ErrNoCard, CodeDeviceNoCard},
+	{devices.ErrUnconfirmed, CodeDeviceUnknownOut},
+	{context.DeadlineExceeded, CodeTimeout},
+	{context.Canceled, CodeCanceled},
+}
+
+func classify(err error) string {
+	for _, s := range sentinelCodes {
+		if errors.Is(err, s.err) {
+			return s.code
+		}
+	}
+	var de *devices.Error
+	if errors.As(err, &de) {
+		return CodeDevice
+	}
+	return CodeInternal
+}

@@ -1,0 +1,103 @@
+package ui
+
+import (
+	"context"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+
+	"github.com/wailsapp/wails/v2"
+	"github.com/wailsapp/wails/v2/pkg/options"
+	"github.com/wailsapp/wails/v2/pkg/options/assetserver"
+	"github.com/wailsapp/wails/v2/pkg/options/linux"
+	"github.com/wailsapp/wails/v2/pkg/runtime"
+
+	"permitdesk/app/config"
+	"permitdesk/app/logging"
+	"permitdesk/app/store"
+	"permitdesk/app/ui/prefs"
+)
+
+// ConfigEnv names the environment variable that points the desktop app at a
+// configuration file; unset means config.DefaultPath().
+const ConfigEnv = "PERMITDESK_CONFIG"
+
+// Window geometry in device-independent pixels. The screens are laid out for
+// at least this size, the common counter monitor of 1280x800 and larger.
+const (
+	windowWidth  = 1280
+	windowHeight = 800
+)
+
+// Run opens the desktop window, serving the frontend from assets (which
+// contains frontend/dist), and returns the process exit code when the window
+// closes.
+func Run(assets fs.FS, build BuildInfo) int {
+	dist, err := fs.Sub(assets, "frontend/dist")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "permitdesk: frontend assets:", err)
+		return 1
+	}
+	app, closeFn, err := newDesktopApp(build)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "permitdesk:", err)
+		return 1
+	}
+	defer closeFn()
+	if err := wails.Run(windowOptions(app, dist)); err != nil {
+		app.log.Error("window failed", "err", err)
+		fmt.Fprintln(os.Stderr, "permitdesk: window:", err)
+		return 1
+	}
+	return 0
+}
+
+func windowOptions(app *App, dist fs.FS) *options.App {
+	return &options.App{
+		Title:            "居住证发证工作站 permitdesk",
+		Width:            windowWidth,
+		Height:           windowHeight,
+		MinWidth:         windowWidth,
+		MinHeight:        windowHeight,
+		BackgroundColour: &options.RGBA{R: 245, G: 245, B: 245, A: 255},
+		AssetServer:      &assetserver.Options{Assets: dist},
+		OnStartup: func(ctx context.Context) {
+			app.startup(ctx, runtime.EventsEmit)
+			app.log.Info("window started", "version", app.opts.Build.Version)
+		},
+		Bind:           []any{app},
+		ErrorFormatter: FormatError,
+		Linux:          &linux.Options{ProgramName: "permitdesk"},
+	}
+}
+
+// newDesktopApp loads the configuration, the logger and the database named by
+// ConfigEnv and builds the App over them.
+func newDesktopApp(build BuildInfo) (*App, func(), error) {
+	if generatingBindings {
+		return NewApp(Options{Build: build, Config: config.Default()}), func() {}, nil
+	}
+	path, explicit := os.Getenv(ConfigEnv), true
+	if path == "" {
+		path, explicit = config.DefaultPath(), false
+	}
+	cfg, err := config.Load(path, explicit)
+	if err != nil {
+		return nil, nil, err
+	}
+	log, closeLog, err := logging.New(logging.Options{
+		Dir: filepath.Join(cfg.DataDir, "logs"), Level: cfg.LogLevel})
+	if err != nil {
+		return nil, nil, err
+	}
+	log = log.With("station", cfg.StationID, "component", "ui")
+	db, err := store.OpenMigrated(context.Background(), cfg.DataDir, log)
+	if err != nil {
+		closeLog()
+		return nil, nil, err
+	}
+	app := NewApp(Options{Build: build, Config: cfg, Prefs: prefs.New(db), Log: log})
+	return app, func() { db.Close(); closeLog() }, nil
+}
+

@@ -1,0 +1,9 @@
+// Typed access to the Go methods bound by app/ui. Screens import from here,
+// not from wailsjs directly, so a test can replace this one module.
+export {
+  Language,
+  SetLanguage,
+  StatusSnapshot,
+  Version,
+} from "../wailsjs/go/ui/App";
+export type { ui } from "../wailsjs/go/models";

@@ -1,0 +1,73 @@
+import { Space, Tag, Tooltip, Typography } from "antd";
+import { useTranslation } from "react-i18next";
+import type { ui } from "../bridge";
+import { deviceStateLabel, deviceKindLabel, centralStateLabel, roleLabel } from "../labels";
+
+const stateColour: Record<string, string> = {
+  ready: "success",
+  busy: "processing",
+  connecting: "processing",
+  absent: "warning",
+  error: "error",
+};
+
+interface Props {
+  status: ui.Status | null;
+}
+
+/** Bottom bar with the devices, the central link and the operator. */
+export function StatusBar({ status }: Props) {
+  const { t } = useTranslation();
+  if (!status) {
+    return (
+      <footer className="status-bar" aria-label={t("status.label")} role="status">
+        <Typography.Text type="secondary">{t("status.loading")}</Typography.Text>
+      </footer>
+    );
+  }
+  const configured = status.devices.filter((d) => d.state !== "not_configured");
+  const ready = configured.filter((d) => d.state === "ready").length;
+  return (
+    <footer className="status-bar" aria-label={t("status.label")} role="status">
+      <Space size="large" wrap>
+        <span data-testid="status-devices">
+          <Typography.Text strong>{t("status.devices")}: </Typography.Text>
+          {configured.length === 0 ? (
+            <Tag>{t("status.noDevicesConfigured")}</Tag>
+          ) : (
+            <>
+              <Typography.Text>
+                {t("status.devicesReady", { ready, total: configured.length })}{" "}
+              </Typography.Text>
+              {configured.map((d) => (
+                <Tooltip key={d.id} title={d.detail || d.name}>
+                  <Tag color={stateColour[d.state]}>
+                    {deviceKindLabel(t, d.id)}: {deviceStateLabel(t, d.state)}
+                  </Tag>
+                </Tooltip>
+              ))}
+            </>
+          )}
+        </span>
+        <span data-testid="status-central">
+          <Typography.Text strong>{t("status.central")}: </Typography.Text>
+          <Typography.Text>{centralStateLabel(t, status.central.state)}</Typography.Text>
+          {status.central.pending > 0 && (
+            <Typography.Text type="warning">
+              {" "}
+              {t("status.pending", { count: status.central.pending })}
+            </Typography.Text>
+          )}
+        </span>
+        <span data-testid="status-operator">
+          <Typography.Text strong>{t("status.operator")}: </Typography.Text>
+          <Typography.Text>
+            {status.operator.loggedIn
+              ? `${status.operator.name} (${roleLabel(t, status.operator.role)})`
+              : t("status.notLoggedIn")}
+          </Typography.Text>
+        </span>
+      </Space>
+    </footer>
+  );
+}

@@ -1,0 +1,111 @@
+export namespace ui {
+	
+	export class BuildInfo {
+	    version: string;
+	    commit: string;
+	    date: string;
+	
+	    static createFrom(source: any = {}) {
+	        return new BuildInfo(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.version = source["version"];
+	        this.commit = source["commit"];
+	        this.date = source["date"];
+	    }
+	}
+	export class CentralStatus {
+	    state: string;
+	    url: string;
+	    lastSync: string;
+	    pending: number;
+	
+	    static createFrom(source: any = {}) {
+	        return new CentralStatus(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.state = source["state"];
+	        this.url = source["url"];
+	        this.lastSync = source["lastSync"];
+	        this.pending = source["pending"];
+	    }
+	}
+	export class DeviceStatus {
+	    id: string;
+	    kind: string;
+	    name: string;
+	    state: string;
+	    detail: string;
+	
+	    static createFrom(source: any = {}) {
+	        return new DeviceStatus(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.id = source["id"];
+	        this.kind = source["kind"];
+	        this.name = source["name"];
+	        this.state = source["state"];
+	        this.detail = source["detail"];
+	    }
+	}
+	export class OperatorStatus {
+	    loggedIn: boolean;
+	    name: string;
+	    role: string;
+	
+	    static createFrom(source: any = {}) {
+	        return new OperatorStatus(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.loggedIn = source["loggedIn"];
+	        this.name = source["name"];
+	        this.role = source["role"];
+	    }
+	}
+	export class Status {
+	    station: string;
+	    devices: DeviceStatus[];
+	    central: CentralStatus;
+	    operator: OperatorStatus;
+	
+	    static createFrom(source: any = {}) {
+	        return new Status(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.station = source["station"];
+	        this.devices = this.convertValues(source["devices"], DeviceStatus);
+	        this.central = this.convertValues(source["central"], CentralStatus);
+	        this.operator = this.convertValues(source["operator"], OperatorStatus);
+	    }
+	
+		convertValues(a: any, classs: any, asMap: boolean = false): any {
+		    if (!a) {
+		        return a;
+		    }
+		    if (a.slice && a.map) {
+		        return (a as any[]).map(elem => this.convertValues(elem, classs));
+		    } else if ("object" === typeof a) {
+		        if (asMap) {
+		            for (const key of Object.keys(a)) {
+		                a[key] = new classs(a[key]);
+		            }
+		            return a;
+		        }
+		        return new classs(a);
+		    }
+		    return a;
+		}
+	}
+
+}
+
