@@ -18,23 +18,6 @@ import (
 
 var update = flag.Bool("update", false, "rewrite the golden frame files")
 
-// Command frames as published for SDT-compatible readers.
-var publishedCommands = []struct {
-	cmd  Command
-	data []byte
-	hex  string
-}{
-	{CmdReset, nil, "AAAAAA96690003 10FFEC"},
-	{CmdStatus, nil, "AAAAAA96690003 11FFED"},
-	{CmdSAMID, nil, "AAAAAA96690003 12FFEE"},
-	{CmdFind, nil, "AAAAAA96690003 200122"},
-	{CmdSelect, nil, "AAAAAA96690003 200221"},
-	{CmdReadBasic, nil, "AAAAAA96690003 300132"},
-	{CmdReadNewAddress, nil, "AAAAAA96690003 300330"},
-	{CmdReadWithFinger, nil, "AAAAAA96690003 301023"},
-	{Command{0x61, 0xFF}, []byte{0x50}, "AAAAAA96690004 61FF50CA"},
-}
-
 func unhex(t testing.TB, s string) []byte {
 	t.Helper()
 	b, err := hex.DecodeString(strings.Join(strings.Fields(s), ""))
@@ -45,15 +28,29 @@ func unhex(t testing.TB, s string) []byte {
 }
 
 func TestEncodeCommandPublished(t *testing.T) {
-	for _, c := range publishedCommands {
-		want := unhex(t, c.hex)
-		if got := EncodeCommand(c.cmd, c.data); !bytes.Equal(got, want) {
-			t.Errorf("%s: got % X, want % X", c.cmd, got, want)
+	b, err := os.ReadFile("testdata/published_commands.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, line := range strings.Split(string(b), "\n") {
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
 		}
-		cmd, data, err := ParseCommand(want)
-		if err != nil || cmd != c.cmd || !bytes.Equal(data, c.data) {
-			t.Errorf("ParseCommand(% X) = %v %X %v", want, cmd, data, err)
+		head, frame, _ := strings.Cut(line, "|")
+		fields := unhex(t, head)
+		cmd, data, want := Command{fields[0], fields[1]}, fields[2:], unhex(t, frame)
+		if got := EncodeCommand(cmd, data); !bytes.Equal(got, want) {
+			t.Errorf("%s: got % X, want % X", cmd, got, want)
 		}
+		parsed, pdata, err := ParseCommand(want)
+		if err != nil || parsed != cmd || !bytes.Equal(pdata, data) {
+			t.Errorf("ParseCommand(% X) = %v % X %v", want, parsed, pdata, err)
+		}
+		n++
+	}
+	if n != 9 {
+		t.Errorf("checked %d published frames, want 9", n)
 	}
 }
 
