@@ -1,6 +1,7 @@
 package evolis
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -97,7 +98,7 @@ func (p *Printer) PrintFaces(ctx context.Context, job *Job, front, back Face) er
 	}
 	job.State, job.Panels = JobPrinting, len(frames)/2
 	for _, f := range frames {
-		if _, err := p.doLocked(ctx, "print: "+string(f[1:min(len(f), 4)]), p.opts.Timeout, f); err != nil {
+		if _, err := p.doLocked(ctx, "print: "+commandName(f), p.opts.Timeout, f); err != nil {
 			job.State = JobNotPrinted
 			return err
 		}
@@ -224,4 +225,13 @@ func (p *Printer) RecoverCard(ctx context.Context) (*Job, error) {
 	}
 	now.Inserted--
 	return &Job{State: JobNotPrinted, Before: now}, nil
+}
+
+// commandName returns the mnemonic of a frame, such as "Dbc" or "Sr".
+func commandName(frame []byte) string {
+	end := bytes.IndexAny(frame, ";\r")
+	if end < 1 {
+		return "?"
+	}
+	return string(frame[1:end])
 }
