@@ -22,5 +22,5 @@ func ExampleValidateNumber() {
 	}
 	// Output:
 	// idNumber
-	// invalid idNumber "440304198503123717": check character is '7' but the first 17 digits give '6': re-read the card
+	// invalid idNumber "440304198503123717": check character is '7' but the first 17 digits give '6': check the number as typed, or read the card again
 }

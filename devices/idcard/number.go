@@ -56,7 +56,7 @@ func ValidateNumber(n string) error {
 		return err
 	}
 	if n[17] != want {
-		return fieldErr("idNumber", n, "check character is %q but the first 17 digits give %q: re-read the card", n[17], want)
+		return fieldErr("idNumber", n, "check character is %q but the first 17 digits give %q: check the number as typed, or read the card again", n[17], want)
 	}
 	if _, ok := provinces[n[:2]]; !ok {
 		return fieldErr("idNumber", n, "region prefix %s is not a province code of GB/T 2260", n[:2])
