@@ -54,7 +54,8 @@ type Bus interface {
 }
 
 // Device is an open HID device. Write and Read may be called from different
-// goroutines; Close unblocks a pending Read.
+// goroutines. Close makes later calls fail with ErrClosed, and a Read in
+// progress returns within its timeout.
 type Device interface {
 	// Write sends one output report. report[0] is the report ID, 0x00 when
 	// the device does not number its reports; the rest is the report data.

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
+	"sync"
 	"time"
 
 	"github.com/karalabe/hid"
@@ -42,15 +43,24 @@ func (USB) Open(info DeviceInfo) (Device, error) {
 	return &usbDevice{dev: d, path: info.Path}, nil
 }
 
+// usbDevice guards the hidapi handle: hidapi frees it in hid_close, so a
+// read or write in another goroutine must finish before Close proceeds.
 type usbDevice struct {
-	dev  hid.Device
-	path string
+	dev    hid.Device
+	path   string
+	mu     sync.RWMutex
+	closed bool
 }
 
 func (u *usbDevice) Write(report []byte) error {
 	buf, err := writeBuffer(runtime.GOOS, report)
 	if err != nil {
 		return err
+	}
+	u.mu.RLock()
+	defer u.mu.RUnlock()
+	if u.closed {
+		return fmt.Errorf("%s: %w", u.path, ErrClosed)
 	}
 	n, err := u.dev.Write(buf)
 	if err != nil {
@@ -83,6 +93,11 @@ func (u *usbDevice) Read(buf []byte, timeout time.Duration) (int, error) {
 	if ms < 1 {
 		ms = 1
 	}
+	u.mu.RLock()
+	defer u.mu.RUnlock()
+	if u.closed {
+		return 0, fmt.Errorf("%s: %w", u.path, ErrClosed)
+	}
 	n, err := u.dev.ReadTimeout(buf, ms)
 	if err != nil {
 		return 0, u.fail(err)
@@ -100,4 +115,14 @@ func (u *usbDevice) fail(err error) error {
 	return removed(u.path, err)
 }
 
-func (u *usbDevice) Close() error { return u.dev.Close() }
+// Close waits for a read or write in progress, which ends within its
+// timeout, and then closes the handle.
+func (u *usbDevice) Close() error {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	if u.closed {
+		return nil
+	}
+	u.closed = true
+	return u.dev.Close()
+}
