@@ -209,9 +209,9 @@ func New(dev hidio.Device, opts Options) *Scanner {
 	return &Scanner{dev: dev, opts: opts, log: log.With("device", opts.Name)}
 }
 
-// Next waits for the next scan until ctx ends. A malformed report is logged
-// and skipped; a removed device ends the wait with an error wrapping
-// devices.ErrNotConnected.
+// Next waits for the next scan until ctx ends or the scanner is closed. A
+// malformed report is logged and skipped. A removed device ends the wait
+// with an error wrapping devices.ErrNotConnected.
 func (s *Scanner) Next(ctx context.Context) (Scan, error) {
 	buf := make([]byte, ReportSize)
 	lastPart := time.Time{}
@@ -223,6 +223,9 @@ func (s *Scanner) Next(ctx context.Context) (Scan, error) {
 		if errors.Is(err, devices.ErrTimeout) {
 			s.dropStale(lastPart)
 			continue
+		}
+		if errors.Is(err, hidio.ErrClosed) {
+			return Scan{}, err
 		}
 		if err != nil {
 			return Scan{}, &devices.Error{Device: s.opts.Name, Op: "read scan", Code: "disconnected", Err: err}

@@ -131,3 +131,16 @@ func FuzzAssembler(f *testing.F) {
 		}
 	})
 }
+
+func TestScannerCloseEndsNext(t *testing.T) {
+	_, _, sc := openScanner(t)
+	done := make(chan error, 1)
+	go func() {
+		_, err := sc.Next(context.Background())
+		done <- err
+	}()
+	sc.Close()
+	if err := <-done; !errors.Is(err, hidio.ErrClosed) {
+		t.Errorf("Next after Close: %v, want hidio.ErrClosed", err)
+	}
+}
