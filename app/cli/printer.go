@@ -37,8 +37,9 @@ func newPrinterCmd(env *Env) *cobra.Command {
 				return json.NewEncoder(env.Out).Encode(st)
 			}
 			fmt.Fprintf(env.Out, "model     %s\nserial    %s\nfirmware  %s\nposition  %s\ncover     %s\nfeeder    %s\n"+
-				"inserted  %d cards\nprinted   %d panels\n", st.Model, st.Serial, st.Firmware, st.Position,
-				openClosed(st.CoverOpen), emptyLoaded(st.FeederEmpty), st.Counters.Inserted, st.Counters.Panels)
+				"cleaning  %s\ninserted  %d cards\nprinted   %d panels\n", st.Model, st.Serial, st.Firmware, st.Position,
+				openClosed(st.CoverOpen), emptyLoaded(st.FeederEmpty), dueOK(st.NeedsCleaning),
+				st.Counters.Inserted, st.Counters.Panels)
 			return nil
 		},
 	}
@@ -63,6 +64,13 @@ func openClosed(open bool) string {
 		return "open"
 	}
 	return "closed"
+}
+
+func dueOK(due bool) string {
+	if due {
+		return "due"
+	}
+	return "not due"
 }
 
 func emptyLoaded(empty bool) string {

@@ -297,6 +297,24 @@ func TestFaultsTypedErrors(t *testing.T) {
 				t.Errorf("counters after busy: %v", err)
 			}
 		})
+		t.Run(name+"/cleaning", func(t *testing.T) {
+			if ack {
+				t.Skip("ACK/NACK mode reports the cleaning warning as NACK T, like a mechanical fault")
+			}
+			r.sim.SetNeedsCleaning(true)
+			st, err := r.printer.Status(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !st.NeedsCleaning {
+				t.Error("status does not report the cleaning warning")
+			}
+			issue(t, r.printer, testFace(1), nil)
+			r.sim.SetNeedsCleaning(false)
+			if st, _ := r.printer.Status(ctx); st.NeedsCleaning {
+				t.Error("cleaning warning still reported after cleaning")
+			}
+		})
 		t.Run(name+"/unknown command", func(t *testing.T) {
 			_, err := r.printer.Command(ctx, "Zz", "1")
 			wantCode(t, err, evolis.CodeUnknownCommand)

@@ -47,7 +47,10 @@ type Status struct {
 	// (Rse;o and Rse;f, about 0 V when open or empty and 5 V otherwise).
 	CoverOpen   bool
 	FeederEmpty bool
-	Counters    Counters
+	// NeedsCleaning is set when Rlr;c reports that a cleaning card is due;
+	// the printer still prints.
+	NeedsCleaning bool
+	Counters      Counters
 }
 
 // Position reads where the card is.
@@ -99,6 +102,9 @@ func (p *Printer) Status(ctx context.Context) (Status, error) {
 	if st.FeederEmpty, err = p.sensorLowLocked(ctx, "f"); err != nil {
 		return st, err
 	}
+	if st.NeedsCleaning, err = p.needsCleaningLocked(ctx); err != nil {
+		return st, err
+	}
 	st.Counters, err = p.countersLocked(ctx)
 	return st, err
 }
@@ -142,4 +148,12 @@ func (p *Printer) Ready(ctx context.Context) error {
 func IsCode(err error, code devices.Code) bool {
 	var de *devices.Error
 	return errors.As(err, &de) && de.Code == code
+}
+
+func (p *Printer) needsCleaningLocked(ctx context.Context) (bool, error) {
+	_, err := p.readLocked(ctx, "read cleaning state", "Rlr", "c")
+	if IsCode(err, CodeCleaning) {
+		return true, nil
+	}
+	return false, err
 }

@@ -143,3 +143,13 @@ func TestDamagedCommandGetsNAK(t *testing.T) {
 		t.Errorf("reply to a damaged command = % X, want NAK", buf[:n])
 	}
 }
+
+func TestMessagesBothLanguages(t *testing.T) {
+	for _, code := range []devices.Code{rewriter.CodeNoCard, rewriter.CodeCoverOpen, rewriter.CodeJam,
+		rewriter.CodeOverflow, rewriter.CodeRejected, rewriter.CodeTimeout, rewriter.CodeOffline} {
+		zh, en := rewriter.Message(code, "zh-CN"), rewriter.Message(code, "en")
+		if zh == en || zh == rewriter.Message(rewriter.CodeFailed, "zh-CN") {
+			t.Errorf("%s: zh %q, en %q", code, zh, en)
+		}
+	}
+}

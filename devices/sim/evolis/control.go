@@ -20,6 +20,7 @@ jam CARD               card CARD jams as it is fed
 clear-jam              the operator pulls the jammed card out
 blank-eject CARD       card CARD is ejected blank and the next one fed
 cover open|closed
+cleaning on|off        Rlr;c reports that the printer needs cleaning
 feeder CARDS
 busy COMMANDS          the next COMMANDS commands answer ERR BUSY
 disconnect BYTES MS    drop the line BYTES into a download, back after MS
@@ -88,6 +89,8 @@ func (s *Sim) Control(line string) string {
 		s.BlankEjectAt(n)
 	case f[0] == "cover" && len(f) == 2 && (f[1] == "open" || f[1] == "closed"):
 		s.SetCoverOpen(f[1] == "open")
+	case f[0] == "cleaning" && len(f) == 2 && (f[1] == "on" || f[1] == "off"):
+		s.SetNeedsCleaning(f[1] == "on")
 	case f[0] == "feeder" && ok:
 		s.SetFeeder(n)
 	case f[0] == "busy" && ok:

@@ -121,3 +121,7 @@ func (s *Sim) Hangup(down time.Duration) {
 	default:
 	}
 }
+
+// SetNeedsCleaning makes Rlr;c and Rlr;r report that the printer needs a
+// cleaning card. Printing goes on, as a printer treats it as a warning.
+func (s *Sim) SetNeedsCleaning(on bool) { s.withLock(func() { s.st.needsCleaning = on }) }

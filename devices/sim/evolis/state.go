@@ -23,6 +23,7 @@ type state struct {
 	inserted, panels, rejected, delivered int
 	feeder, ribbon                        int
 	coverOpen, jammed, ribbonOut          bool
+	needsCleaning                         bool
 	printed                               []Printed
 	serial                                map[string]string // Pcom settings by port
 }
@@ -180,6 +181,9 @@ func (s *Sim) readLastReply(which string) reply {
 		}
 		return valueReply("OK")
 	case "r", "c":
+		if st.needsCleaning {
+			return errReply("ERR NEED CLEANING", "T")
+		}
 		return okReply()
 	case "h":
 		if st.feeder > 0 {
