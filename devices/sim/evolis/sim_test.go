@@ -163,3 +163,14 @@ func TestControlCommands(t *testing.T) {
 		t.Errorf("Sic with the feeder empty = %q", got)
 	}
 }
+
+func TestUnfinishedCommandDropped(t *testing.T) {
+	_, port := startSim(t, Options{FrameIdle: 100 * time.Millisecond})
+	if _, err := serialport.WriteFull(port, []byte("\x1bRs")); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(300 * time.Millisecond) // longer than FrameIdle, so the emulator drops "Rs"
+	if got := roundTrip(t, port, append([]byte("n\r"), evolis.Frame("Rfv")...)); got != "1.0.0" {
+		t.Errorf("first reply after the silence = %q, want the firmware version", got)
+	}
+}
