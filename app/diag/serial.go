@@ -1,0 +1,117 @@
+package diag
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"go.bug.st/serial"
+	"golang.org/x/sys/unix"
+
+	"permitdesk/app/config"
+	"permitdesk/devices"
+	"permitdesk/devices/serialport"
+)
+
+// portProblem is why a serial port cannot be used, with the fix.
+type portProblem struct {
+	reason, fix string
+}
+
+// probePort checks that the configured port exists, can be opened, and is
+// not held in exclusive mode by another program. It runs before the driver
+// opens the port, because the root user bypasses TIOCEXCL and would
+// otherwise share the line with the other program unnoticed.
+func probePort(field string, c config.SerialDevice) (string, *portProblem) {
+	path, err := serialport.Resolve(serialport.Options{Path: c.Port, USBSerial: c.USBSerial})
+	if errors.Is(err, devices.ErrNotConfigured) {
+		return "", &portProblem{reason: "no serial port configured", fix: "set " + field + ".port or " +
+			field + ".usb_serial"}
+	}
+	if err != nil {
+		return "", &portProblem{reason: err.Error(), fix: "plug the USB serial adapter in, or correct " +
+			field + ".usb_serial"}
+	}
+	if _, err := os.Stat(path); err != nil {
+		return path, &portProblem{reason: fmt.Sprintf("serial port %s does not exist", path),
+			fix: fmt.Sprintf("check the cable and the USB serial adapter, or set %s.port to the "+
+				"device's port (ls /dev/serial/by-id/)", field)}
+	}
+	fd, err := unix.Open(path, unix.O_RDWR|unix.O_NOCTTY|unix.O_NONBLOCK|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return path, openProblem(path, err)
+	}
+	defer unix.Close(fd)
+	excl, err := unix.IoctlGetInt(fd, unix.TIOCGEXCL)
+	if err == nil && excl != 0 {
+		return path, heldProblem(path)
+	}
+	return path, nil
+}
+
+// openProblem explains an open failure of path.
+func openProblem(path string, err error) *portProblem {
+	var pe *serial.PortError
+	switch {
+	case errors.Is(err, unix.EBUSY), errors.As(err, &pe) && pe.Code() == serial.PortBusy:
+		return heldProblem(path)
+	case errors.Is(err, unix.EACCES), errors.As(err, &pe) && pe.Code() == serial.PermissionDenied:
+		return &portProblem{reason: fmt.Sprintf("no permission to open %s", path),
+			fix: "add the workstation user to the dialout group (`usermod -aG dialout USER`) and log in again"}
+	case errors.Is(err, unix.ENOENT), errors.Is(err, unix.ENXIO), errors.Is(err, unix.ENODEV):
+		return &portProblem{reason: fmt.Sprintf("serial port %s is gone: %v", path, err),
+			fix: "check the cable and the USB serial adapter"}
+	}
+	return &portProblem{reason: fmt.Sprintf("opening %s failed: %v", path, err),
+		fix: "check the cable and the USB serial adapter"}
+}
+
+// heldProblem names the programs that have path open.
+func heldProblem(path string) *portProblem {
+	holders := portHolders(path)
+	who := "another program"
+	if len(holders) > 0 {
+		who = strings.Join(holders, ", ")
+	}
+	return &portProblem{reason: fmt.Sprintf("serial port %s is held by %s", path, who),
+		fix: fmt.Sprintf("close the program that uses %s (%s), or run the diagnostics from the "+
+			"Diagnostics screen when the permitdesk window holds it", path, who)}
+}
+
+// portHolders lists "name (pid N)" for every other process with path open,
+// read from /proc/*/fd. Processes of other users are not visible to a
+// non-root user, so the list may be incomplete.
+func portHolders(path string) []string {
+	target, err := filepath.EvalSymlinks(path)
+	if err != nil {
+		return nil
+	}
+	procs, _ := filepath.Glob("/proc/[0-9]*")
+	self := os.Getpid()
+	var out []string
+	for _, dir := range procs {
+		pid, err := strconv.Atoi(filepath.Base(dir))
+		if err != nil || pid == self || !holdsFile(dir, target) {
+			continue
+		}
+		comm, _ := os.ReadFile(filepath.Join(dir, "comm"))
+		out = append(out, fmt.Sprintf("%s (pid %d)", strings.TrimSpace(string(comm)), pid))
+	}
+	return out
+}
+
+func holdsFile(procDir, target string) bool {
+	fds, err := os.ReadDir(filepath.Join(procDir, "fd"))
+	if err != nil {
+		return false
+	}
+	for _, fd := range fds {
+		if link, err := os.Readlink(filepath.Join(procDir, "fd", fd.Name())); err == nil && link == target {
+			return true
+		}
+	}
+	return false
+}
