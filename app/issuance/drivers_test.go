@@ -44,7 +44,7 @@ type emulated struct {
 	out     string
 }
 
-func startEmulated(t *testing.T, moveTimeout time.Duration) *emulated {
+func startEmulated(t testing.TB, moveTimeout time.Duration, cards int) *emulated {
 	t.Helper()
 	if _, err := os.Stat(cardface.DefaultFontPaths[0]); err != nil {
 		if _, err2 := os.Stat(cardface.DefaultFontPaths[1]); err2 != nil {
@@ -53,11 +53,11 @@ func startEmulated(t *testing.T, moveTimeout time.Duration) *emulated {
 	}
 	e := &emulated{out: t.TempDir()}
 	var err error
-	if e.cards, err = simcard.New(simcard.Options{Hopper: 30}); err != nil {
+	if e.cards, err = simcard.New(simcard.Options{Hopper: cards}); err != nil {
 		t.Fatal(err)
 	}
 	e.printer, err = evolissim.New(evolissim.Options{Link: filepath.Join(t.TempDir(), "printer"),
-		OutDir: e.out, Cards: 30, Slot: directSlot{e.cards}})
+		OutDir: e.out, Cards: cards, Slot: directSlot{e.cards}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -97,7 +97,7 @@ func (h *harness) emulatedWorker(e *emulated) *Worker {
 }
 
 func TestEmulatorsIssueCard(t *testing.T) {
-	e := startEmulated(t, 0)
+	e := startEmulated(t, 0, 30)
 	h := openHarness(t, t.TempDir(), nil, true)
 	w := h.emulatedWorker(e)
 	ctx := context.Background()
@@ -137,7 +137,7 @@ func TestEmulatorsIssueCard(t *testing.T) {
 }
 
 func TestEmulatorsJamSpoilsAndRetries(t *testing.T) {
-	e := startEmulated(t, 0)
+	e := startEmulated(t, 0, 30)
 	h := openHarness(t, t.TempDir(), nil, true)
 	w := h.emulatedWorker(e)
 	ctx := context.Background()
@@ -165,7 +165,7 @@ func TestEmulatorsJamSpoilsAndRetries(t *testing.T) {
 }
 
 func TestEmulatorsLatePrintReplySettled(t *testing.T) {
-	e := startEmulated(t, 500*time.Millisecond)
+	e := startEmulated(t, 500*time.Millisecond, 30)
 	h := openHarness(t, t.TempDir(), nil, true)
 	w := h.emulatedWorker(e)
 	ctx := context.Background()
@@ -193,7 +193,7 @@ func TestEmulatorsRestartMidJob(t *testing.T) {
 	for _, point := range []string{"after:feed", "after:personalise", "before:verified", "after:print",
 		"before:printed", "after:eject"} {
 		t.Run(point, func(t *testing.T) {
-			e := startEmulated(t, 0)
+			e := startEmulated(t, 0, 30)
 			h := openHarness(t, t.TempDir(), nil, true)
 			ctx := context.Background()
 			first, err := NewWorker(WorkerOptions{Service: h.svc, CardPath: e.path, Encoder: e.encoder,
