@@ -35,7 +35,7 @@ func newSimPrinterCmd(env *Env) *cobra.Command {
 		Short: "Emulate the card printer on a pseudo-terminal",
 		Long: "Emulate an Evolis-style card printer on a pseudo-terminal linked at --link.\n" +
 			"Each printed side is written as a PNG to --out. Faults can be set with flags\n" +
-			"or at run time on --control (a unix socket; an unknown command gets the list).",
+			"or at run time with lines on the --control unix socket:\n\n" + evolissim.ControlHelp,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return runSimPrinter(cmd.Context(), env, f) },
 	}

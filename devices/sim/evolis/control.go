@@ -11,8 +11,8 @@ import (
 	"time"
 )
 
-// ControlHelp lists the control socket's commands, one a line; each gets
-// "ok ..." or "err ..." back.
+// ControlHelp lists the control socket's commands. Each command is one
+// line and gets one line back, "ok ..." or "err ...".
 const ControlHelp = `status
 ribbon-out CARD        the ribbon ends when card CARD is printed
 replace-ribbon PANELS
@@ -114,7 +114,9 @@ func (s *Sim) Control(line string) string {
 	case f[0] == "power-cycle":
 		s.PowerCycle()
 	default:
-		return fmt.Sprintf("err unknown or malformed command %q; commands:\n%s", line, ControlHelp)
+		return fmt.Sprintf("err unknown or malformed command %q: use status, ribbon-out, replace-ribbon, "+
+			"jam, clear-jam, blank-eject, cover, cleaning, feeder, busy, disconnect, hangup, short-writes, "+
+			"late or power-cycle", line)
 	}
 	return "ok"
 }
