@@ -101,7 +101,7 @@ func (s *Service) LookupHouseCode(ctx context.Context, code string) (HouseCodeLo
 		switch {
 		case err == nil:
 			s.observe(ctx, obs)
-			if err := upsertHouseCode(ctx, s.o.DB, hc.HouseCode, s.o.Now()); err != nil {
+			if err := s.cacheHouseCode(ctx, hc.HouseCode); err != nil {
 				s.log.Error("cache house code", "house_code", code, "error", err)
 			}
 			return HouseCodeLookup{Address: toAddress(hc.HouseCode.Address), Retired: hc.HouseCode.Status == "retired",
@@ -202,4 +202,13 @@ func parseDate(s string) time.Time {
 func toAddress(a api.Address) permit.Address {
 	return permit.Address{HouseCode: a.HouseCode, District: a.District, Street: a.Street,
 		Community: a.Community, Detail: a.Detail}
+}
+
+func (s *Service) cacheHouseCode(ctx context.Context, h api.HouseCode) error {
+	stmt, err := s.o.DB.PrepareContext(ctx, upsertHouseCodeSQL)
+	if err != nil {
+		return err
+	}
+	defer stmt.Close()
+	return upsertHouseCode(ctx, stmt, h, s.o.Now())
 }

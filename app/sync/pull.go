@@ -107,8 +107,13 @@ func (s *Service) applicationPage(ctx context.Context, after int64) (func(*sql.T
 	}
 	now := formatTime(s.o.Now())
 	save := func(tx *sql.Tx) error {
+		stmt, err := tx.PrepareContext(ctx, upsertApplicationSQL)
+		if err != nil {
+			return err
+		}
+		defer stmt.Close()
 		for _, a := range page.Items {
-			if err := upsertApplication(ctx, tx, a, now); err != nil {
+			if err := upsertApplication(ctx, stmt, a, now); err != nil {
 				return fmt.Errorf("application %s: %w", a.Id, err)
 			}
 		}
@@ -117,13 +122,9 @@ func (s *Service) applicationPage(ctx context.Context, after int64) (func(*sql.T
 	return save, len(page.Items), page.Next, page.More, obs, nil
 }
 
-func upsertApplication(ctx context.Context, tx *sql.Tx, a api.Application, now string) error {
-	var photo any
-	if a.Photo != nil {
-		photo = *a.Photo
-	}
-	h, ad := a.Holder, a.Address
-	_, err := tx.ExecContext(ctx, `INSERT INTO sync_applications (id, seq, station_id, name, sex, ethnicity,
+// upsertApplicationSQL stores an application; a portrait already cached is
+// kept when the new copy comes without one.
+const upsertApplicationSQL = `INSERT INTO sync_applications (id, seq, station_id, name, sex, ethnicity,
 		birth_date, id_number, hukou_address, house_code, district, street, community, detail, permit_number,
 		authority, approved_at, valid_from, valid_to, photo, photo_size, pulled_at)
 		VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)
@@ -134,8 +135,15 @@ func upsertApplication(ctx context.Context, tx *sql.Tx, a api.Application, now s
 		permit_number = excluded.permit_number, authority = excluded.authority, approved_at = excluded.approved_at,
 		valid_from = excluded.valid_from, valid_to = excluded.valid_to,
 		photo = coalesce(excluded.photo, sync_applications.photo), photo_size = excluded.photo_size,
-		pulled_at = excluded.pulled_at`,
-		a.Id, a.Seq, a.StationId, h.Name, string(h.Sex), h.Ethnicity, h.BirthDate.Format(time.DateOnly),
+		pulled_at = excluded.pulled_at`
+
+func upsertApplication(ctx context.Context, stmt *sql.Stmt, a api.Application, now string) error {
+	var photo any
+	if a.Photo != nil {
+		photo = *a.Photo
+	}
+	h, ad := a.Holder, a.Address
+	_, err := stmt.ExecContext(ctx, a.Id, a.Seq, a.StationId, h.Name, string(h.Sex), h.Ethnicity, h.BirthDate.Format(time.DateOnly),
 		h.IdNumber, h.HukouAddress, ad.HouseCode, ad.District, ad.Street, ad.Community, ad.Detail,
 		a.PermitNumber, a.Authority, formatTime(a.ApprovedAt), a.ValidFrom.Format(time.DateOnly),
 		a.ValidTo.Format(time.DateOnly), photo, a.PhotoSize, now)
@@ -171,8 +179,13 @@ func (s *Service) houseCodePage(ctx context.Context, after int64) (func(*sql.Tx)
 	}
 	now := s.o.Now()
 	save := func(tx *sql.Tx) error {
+		stmt, err := tx.PrepareContext(ctx, upsertHouseCodeSQL)
+		if err != nil {
+			return err
+		}
+		defer stmt.Close()
 		for _, h := range page.Items {
-			if err := upsertHouseCode(ctx, tx, h, now); err != nil {
+			if err := upsertHouseCode(ctx, stmt, h, now); err != nil {
 				return err
 			}
 		}
@@ -181,16 +194,20 @@ func (s *Service) houseCodePage(ctx context.Context, after int64) (func(*sql.Tx)
 	return save, len(page.Items), page.Next, page.More, obs, nil
 }
 
-// upsertHouseCode stores a register entry unless a newer one is cached.
-func upsertHouseCode(ctx context.Context, db interface {
-	ExecContext(context.Context, string, ...any) (sql.Result, error)
-}, h api.HouseCode, now time.Time) error {
+// upsertHouseCodeSQL stores a register entry unless a newer one is cached.
+const upsertHouseCodeSQL = `INSERT INTO sync_house_codes (code, seq, district, street, community,
+	detail, status, pulled_at) VALUES (?,?,?,?,?,?,?,?)
+	ON CONFLICT (code) DO UPDATE SET seq = excluded.seq, district = excluded.district,
+	street = excluded.street, community = excluded.community, detail = excluded.detail,
+	status = excluded.status, pulled_at = excluded.pulled_at WHERE excluded.seq >= sync_house_codes.seq`
+
+// execer is a statement or a database handle.
+type execer interface {
+	ExecContext(ctx context.Context, args ...any) (sql.Result, error)
+}
+
+func upsertHouseCode(ctx context.Context, stmt execer, h api.HouseCode, now time.Time) error {
 	a := h.Address
-	_, err := db.ExecContext(ctx, `INSERT INTO sync_house_codes (code, seq, district, street, community,
-		detail, status, pulled_at) VALUES (?,?,?,?,?,?,?,?)
-		ON CONFLICT (code) DO UPDATE SET seq = excluded.seq, district = excluded.district,
-		street = excluded.street, community = excluded.community, detail = excluded.detail,
-		status = excluded.status, pulled_at = excluded.pulled_at WHERE excluded.seq >= sync_house_codes.seq`,
-		a.HouseCode, h.Seq, a.District, a.Street, a.Community, a.Detail, string(h.Status), formatTime(now))
+	_, err := stmt.ExecContext(ctx, a.HouseCode, h.Seq, a.District, a.Street, a.Community, a.Detail, string(h.Status), formatTime(now))
 	return err
 }

@@ -192,7 +192,7 @@ func outboxStates(t *testing.T, s *station) map[string]string {
 func TestPushPartialBatchRetriesOnlyUndecided(t *testing.T) {
 	ds := committedSeed(t)
 	c := startCentral(t, ds, server.Faults{PartialRate: 0.5})
-	s := newStation(t, c, stationOptions{options: func(o *Options) { o.BackoffMin, o.BackoffMax = time.Minute, 5 * time.Minute }})
+	s := newStation(t, c, stationOptions{options: func(o *Options) { o.BackoffMin, o.BackoffMax = time.Minute, 5*time.Minute }})
 	ctx := context.Background()
 	s.enqueueIssued(t, approved(ds, "DEV-0001")[:40])
 	rep, err := s.svc.Push(ctx)
