@@ -216,7 +216,7 @@ func (s *Sim) serve(ctx context.Context) error {
 			return ctx.Err()
 		case down := <-s.hangup:
 			s.log.Warn("fault: line hung up", "down", down)
-			pt.Close()
+			unplug(pt)
 			return &disconnect{down: down}
 		case <-idle.C:
 			if p.partial() {
@@ -230,7 +230,7 @@ func (s *Sim) serve(ctx context.Context) error {
 			}
 			pace.wait(len(b))
 			if dc := s.checkDisconnect(&p, b); dc != nil {
-				pt.Close()
+				unplug(pt)
 				return dc
 			}
 			frames = p.feed(b, frames[:0])
@@ -242,6 +242,15 @@ func (s *Sim) serve(ctx context.Context) error {
 			idle.Reset(s.opts.FrameIdle)
 		}
 	}
+}
+
+// unplug removes the link and closes the pseudo-terminal, as a USB serial
+// adapter's /dev/serial/by-id link disappears when it is unplugged. Without
+// this, a driver could reopen the old slave path after the kernel gave it to
+// another pseudo-terminal.
+func unplug(pt *serialport.Pty) {
+	pt.RemoveLink()
+	pt.Close()
 }
 
 func readLoop(pt *serialport.Pty, out chan<- []byte) {
