@@ -200,7 +200,11 @@ func TestRecordDecisions(t *testing.T) {
 		{"reissue after void", rec("key-issue-a3", api.KindIssued, a, "CARD-A3"), api.StatusAccepted},
 		{"short key", rec("k1", api.KindIssued, b, "CARD-B1"), api.StatusRejected},
 		{"unknown kind", rec("key-unknown", "printed", b, "CARD-B1"), api.StatusRejected},
-		{"unknown application", func() api.Record { r := rec("key-ghost", api.KindIssued, b, "CARD-B1"); r.ApplicationId = "JZ0"; return r }(), api.StatusRejected},
+		{"unknown application", func() api.Record {
+			r := rec("key-ghost", api.KindIssued, b, "CARD-B1")
+			r.ApplicationId = "JZ0"
+			return r
+		}(), api.StatusRejected},
 	}
 	for _, s := range steps {
 		var res api.RecordResults
