@@ -90,7 +90,6 @@ type Sim struct {
 	faults faults
 	pty    *serialport.Pty
 	done   chan struct{}
-	wake   chan struct{}      // signalled after each command is handled
 	hangup chan time.Duration // Hangup requests
 }
 
@@ -134,7 +133,7 @@ func New(opts Options) (*Sim, error) {
 		return nil, err
 	}
 	s := &Sim{opts: opts, log: opts.Logger.With("device", "printer-sim"), pty: pt,
-		done: make(chan struct{}), wake: make(chan struct{}, 1), hangup: make(chan time.Duration, 1)}
+		done: make(chan struct{}), hangup: make(chan time.Duration, 1)}
 	s.st = newState(opts.Cards, opts.Ribbon)
 	return s, nil
 }
@@ -311,12 +310,7 @@ func (s *Sim) answer(ctx context.Context, pt *serialport.Pty, f frame) error {
 		}
 	}
 	s.transcriptLine("< " + printable(wire))
-	err := writeReply(pt.Master, wire, short)
-	select {
-	case s.wake <- struct{}{}:
-	default:
-	}
-	return err
+	return writeReply(pt.Master, wire, short)
 }
 
 func writeReply(w io.Writer, b []byte, short bool) error {
@@ -451,6 +445,5 @@ func writePanelPNG(path string, panel []byte) error {
 	return f.Close()
 }
 
-// Close stops nothing by itself; cancel Run's context. It waits for Run to
-// return when Run was started.
+// Wait blocks until Run has returned; stop Run by cancelling its context.
 func (s *Sim) Wait() { <-s.done }
