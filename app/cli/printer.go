@@ -37,9 +37,9 @@ func newPrinterCmd(env *Env) *cobra.Command {
 				return json.NewEncoder(env.Out).Encode(st)
 			}
 			fmt.Fprintf(env.Out, "model     %s\nserial    %s\nfirmware  %s\nposition  %s\ncover     %s\nfeeder    %s\n"+
-				"cleaning  %s\ninserted  %d cards\nprinted   %d panels\n", st.Model, st.Serial, st.Firmware, st.Position,
-				openClosed(st.CoverOpen), emptyLoaded(st.FeederEmpty), dueOK(st.NeedsCleaning),
-				st.Counters.Inserted, st.Counters.Panels)
+				"cleaning  %s\nribbon    %d panels left\ninserted  %d cards\nprinted   %d panels\n",
+				st.Model, st.Serial, st.Firmware, st.Position, openClosed(st.CoverOpen), emptyLoaded(st.FeederEmpty),
+				dueOK(st.NeedsCleaning), st.RibbonPanels, st.Counters.Inserted, st.Counters.Panels)
 			return nil
 		},
 	}

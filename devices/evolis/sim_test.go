@@ -3,12 +3,10 @@ package evolis_test
 import (
 	"bytes"
 	"context"
-	"errors"
 	"sync"
 	"testing"
 	"time"
 
-	"permitdesk/devices"
 	"permitdesk/devices/evolis"
 	"permitdesk/devices/serialport"
 	evolissim "permitdesk/devices/sim/evolis"
@@ -116,14 +114,21 @@ func TestIssueOverPty(t *testing.T) {
 }
 
 func TestStatusOverPty(t *testing.T) {
-	r := startRig(t, evolissim.Options{Serial: "SN123"}, evolis.Options{})
+	r := startRig(t, evolissim.Options{Serial: "SN123", Ribbon: 250}, evolis.Options{})
 	st, err := r.printer.Status(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
-	if st.Serial != "SN123" || st.Position != evolis.PositionNone || st.CoverOpen || st.FeederEmpty {
-		t.Errorf("status = %+v", st)
+	if st.Serial != "SN123" {
+		t.Errorf("serial = %q, want SN123", st.Serial)
 	}
-	_ = errors.Is
-	_ = devices.ErrTimeout
+	if st.Position != evolis.PositionNone {
+		t.Errorf("position = %s, want none", st.Position)
+	}
+	if st.CoverOpen || st.FeederEmpty || st.NeedsCleaning {
+		t.Errorf("status reports a fault: %+v", st)
+	}
+	if st.RibbonPanels != 250 {
+		t.Errorf("ribbon = %d panels, want 250", st.RibbonPanels)
+	}
 }

@@ -50,7 +50,9 @@ type Status struct {
 	// NeedsCleaning is set when Rlr;c reports that a cleaning card is due;
 	// the printer still prints.
 	NeedsCleaning bool
-	Counters      Counters
+	// RibbonPanels is the number of panels left on the ribbon (Rco;l).
+	RibbonPanels int
+	Counters     Counters
 }
 
 // Position reads where the card is.
@@ -103,6 +105,9 @@ func (p *Printer) Status(ctx context.Context) (Status, error) {
 		return st, err
 	}
 	if st.NeedsCleaning, err = p.needsCleaningLocked(ctx); err != nil {
+		return st, err
+	}
+	if st.RibbonPanels, err = p.readIntLocked(ctx, "read ribbon remaining", "l"); err != nil {
 		return st, err
 	}
 	st.Counters, err = p.countersLocked(ctx)
