@@ -12,8 +12,8 @@ import (
 )
 
 // Example shows the issuance steps a workflow records one by one: feed to
-// the contactless station, encode, print both faces, eject; on failure the
-// card goes to the reject box and counts as spoiled.
+// the contactless station, encode, print both faces and eject. On failure
+// the card goes to the reject box and counts as spoiled.
 func Example() {
 	ctx := context.Background()
 	p, err := evolis.Open(ctx, evolis.Options{

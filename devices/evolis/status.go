@@ -9,7 +9,7 @@ import (
 	"permitdesk/devices"
 )
 
-// Position is where the printer holds a card (Rlr;p).
+// Position is the place of the card in the printer (Rlr;p).
 type Position string
 
 // Card positions.
@@ -20,9 +20,9 @@ const (
 	PositionContactless Position = "contactless" // at the contactless station
 )
 
-// ParsePosition reads an Rlr;p reply. "OK" and "NO CARD" mean no card;
-// "CARD", "SMART CARD" and "CONTACTLESS CARD" name the position, as newer
-// firmware reports it; Rev E's "ERR CARD" means a card is in the way.
+// ParsePosition reads an Rlr;p reply. "OK" and "NO CARD" mean no card.
+// Newer firmware names the position with "CARD", "SMART CARD" or
+// "CONTACTLESS CARD". Rev E's "ERR CARD" means a card is in the way.
 func ParsePosition(s string) (Position, bool) {
 	switch strings.TrimSpace(s) {
 	case "OK", "NO CARD":
@@ -68,7 +68,11 @@ func (p *Printer) positionLocked(ctx context.Context) (Position, error) {
 		return "", err
 	}
 	if r.Kind == ReplyNack || r.Kind == ReplyUnknownCmd {
-		return "", p.fail("read card position", CodeForNack(r.Text), &PrinterError{Reply: r.Text, Code: CodeFailed})
+		code := CodeForNack(r.Text)
+		if r.Kind == ReplyUnknownCmd {
+			code = CodeUnknownCommand
+		}
+		return "", p.fail("read card position", code, &PrinterError{Reply: r.Text, Code: code})
 	}
 	pos, ok := ParsePosition(r.Text)
 	if !ok {

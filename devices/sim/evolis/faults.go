@@ -43,8 +43,8 @@ func (s *Sim) ReplaceRibbon(panels int) {
 // JamAt makes card n jam as it is fed. ClearJam clears it.
 func (s *Sim) JamAt(n int) { s.withLock(func() { s.faults.jamAt = n }) }
 
-// ClearJam is the operator opening the printer and pulling the jammed card
-// out by hand: the printer is empty and ready again.
+// ClearJam models the operator opening the printer and pulling the jammed
+// card out by hand, so the printer is empty and ready again.
 func (s *Sim) ClearJam() {
 	s.withLock(func() {
 		s.st.jammed, s.st.pos, s.st.card = false, evolis.PositionNone, 0
