@@ -191,7 +191,9 @@ func (p *Printer) ensureSessionLocked(ctx context.Context) error {
 	}
 	mode := "2"
 	if p.opts.AckNack {
-		mode = "18" // 2 (host manages errors) + bit 4 (ACK/NACK)
+		// NOTE: Rev E names bit 4 for ACK/NACK without its value; 16 (bits
+		// counted from 0) is this package's reading of it.
+		mode = "18" // 2 (host manages errors) + 16 (ACK/NACK)
 	}
 	if _, err := p.doLocked(ctx, "set error mode", p.opts.Timeout, Frame("Pem", mode)); err != nil {
 		return err
