@@ -301,3 +301,36 @@ func TestPreviewPNG(t *testing.T) {
 		t.Errorf("preview is %dx%d, want %dx%d", cfg.Width, cfg.Height, evolis.CardWidth, evolis.CardHeight)
 	}
 }
+
+func TestCodesFitTheirBox(t *testing.T) {
+	for _, kind := range []string{KindQR, KindBarcode} {
+		t.Run(kind, func(t *testing.T) {
+			img := image.NewGray(image.Rect(0, 0, 600, 300))
+			for i := range img.Pix {
+				img.Pix[i] = 0xFF
+			}
+			box := image.Rect(50, 40, 550, 240)
+			if err := drawCode(img.SubImage(box).(*image.Gray), kind, "440300202600012345"); err != nil {
+				t.Fatal(err)
+			}
+			black := 0
+			for y := 0; y < 300; y++ {
+				for x := 0; x < 600; x++ {
+					if img.GrayAt(x, y).Y == 0 {
+						black++
+						if !image.Pt(x, y).In(box) {
+							t.Fatalf("black pixel at %d,%d outside the box", x, y)
+						}
+					}
+				}
+			}
+			if black < 1000 {
+				t.Errorf("only %d black pixels drawn", black)
+			}
+		})
+	}
+	small := image.NewGray(image.Rect(0, 0, 10, 10))
+	if err := drawCode(small, KindQR, "440300202600012345"); err == nil {
+		t.Error("a QR code was drawn in a 10-dot box")
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -173,4 +174,29 @@ func TestUnfinishedCommandDropped(t *testing.T) {
 	if got := roundTrip(t, port, append([]byte("n\r"), evolis.Frame("Rfv")...)); got != "1.0.0" {
 		t.Errorf("first reply after the silence = %q, want the firmware version", got)
 	}
+}
+
+// FuzzParser feeds arbitrary bytes, split at an arbitrary point, and checks
+// that every download frame carries exactly its declared payload.
+func FuzzParser(f *testing.F) {
+	dbc, _ := evolis.CompressedFrame('k', make([]byte, evolis.PanelBytes))
+	f.Add(dbc, uint16(7))
+	f.Add([]byte("\x00\x1bRsn\r\x1bDbc;k;2;3;\x05ab\r\x1bSs\r"), uint16(3))
+	f.Add([]byte("\x1bDb;k;32;\r\x1bDbc;k;2;-1;\r"), uint16(0))
+	f.Fuzz(func(t *testing.T, b []byte, cut uint16) {
+		var p parser
+		split := int(cut) % (len(b) + 1)
+		frames := p.feed(b[:split], nil)
+		frames = p.feed(b[split:], frames)
+		for _, fr := range frames {
+			if fr.cmd == "Dbc" && fr.data != nil && fr.bad == "" {
+				if n, err := strconv.Atoi(fr.params[2]); err != nil || n != len(fr.data) {
+					t.Fatalf("Dbc declared %q bytes, carried %d", fr.params[2], len(fr.data))
+				}
+			}
+			if fr.cmd == "Db" && fr.data != nil && len(fr.data) != evolis.PanelBytes {
+				t.Fatalf("Db carried %d bytes, want %d", len(fr.data), evolis.PanelBytes)
+			}
+		}
+	})
 }
