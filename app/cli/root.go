@@ -145,6 +145,8 @@ func NewRoot(env *Env) *cobra.Command {
 	root.AddCommand(newOperatorCmd(env))
 	root.AddCommand(newAuditCmd(env))
 	root.AddCommand(newStockCmd(env))
+	root.AddCommand(newDiagCmd(env))
+	addDBBackup(root, env)
 	return root
 }
 

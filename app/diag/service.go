@@ -37,6 +37,8 @@ type Options struct {
 	OpenRewriter func(o rewriter.Options) (*rewriter.Rewriter, error)
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+	// Location cuts the chart days; nil means time.Local.
+	Location *time.Location
 	// Logger receives a line per run, action and console command; nil
 	// discards them.
 	Logger *slog.Logger
@@ -88,6 +90,9 @@ func (o *Options) defaults() {
 	}
 	if o.Logger == nil {
 		o.Logger = logging.Discard()
+	}
+	if o.Location == nil {
+		o.Location = time.Local
 	}
 	o.DeviceTimeout = orDefault(o.DeviceTimeout, 3*time.Second)
 	o.CardWait = orDefault(o.CardWait, 500*time.Millisecond)

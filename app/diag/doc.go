@@ -1,0 +1,27 @@
+// Package diag runs the workstation's diagnostics for technicians: checks of
+// every configured device and link, explicit device tests, an APDU console
+// and a printer command console, per-day chart data and a support bundle.
+// The `permitdesk diag` command and the Diagnostics screen call the same
+// Service.
+//
+// Checks report pass, warn, fail or skip, each with the reason and, for a
+// warning or failure, the fix. They only read: the chip checks send SELECT,
+// GET CHALLENGE and, to the PSAM, DIVERSIFY INIT, none of which changes a
+// card; the printer and rewriter are asked for their identity, sensors and
+// counters. Tests that use or change a card (Action) and the consoles need a
+// technician's session, commands that may change a card or the printer's
+// settings need an explicit confirmation, and every use is written to the
+// audit log; without a database the consoles refuse to run.
+//
+// Sources: the ATR is decoded per ISO/IEC 7816-3:2006 clause 8.2 and the
+// historical bytes per ISO/IEC 7816-4:2020 clause 12.1; printer commands
+// are those of the Evolis programming guide A5013 (package evolis); rewriter
+// commands those of the TCP300II manual (package rewriter).
+//
+// Limits: a serial port held by another program is found by its exclusive
+// flag (TIOCGEXCL, set by go.bug.st/serial and most terminal programs) or by
+// an open that fails with EBUSY; a program that opens the port without
+// either is only named when the device then fails to answer. HID devices
+// are found through the configured bus only, so an emulated HID device is
+// visible to a Service in the same process as the emulator.
+package diag

@@ -1,0 +1,180 @@
+package diag
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"go.bug.st/serial"
+
+	"permitdesk/devices/serialport"
+)
+
+func TestPrinterGood(t *testing.T) {
+	cfg := testConfig(t)
+	startPrinter(t, &cfg)
+	r := run(t, New(Options{Config: cfg}), RunOptions{Devices: []string{"printer"}})
+	for _, id := range printerCheckIDs {
+		expect(t, r, id, StatusPass, "")
+	}
+	id := expect(t, r, "printer.identity", StatusPass, "")
+	if id.Details["model"] != "Evolis Primacy" || id.Details["serial"] != "EMU00001" {
+		t.Errorf("identity details %v, want the emulator's model and serial", id.Details)
+	}
+	if got := expect(t, r, "printer.ribbon", StatusPass, "").Details["ribbon_left"]; got != "1000" {
+		t.Errorf("ribbon_left %q, want 1000", got)
+	}
+}
+
+func TestPrinterCoverOpen(t *testing.T) {
+	cfg := testConfig(t)
+	sim := startPrinter(t, &cfg)
+	sim.SetCoverOpen(true)
+	r := run(t, New(Options{Config: cfg}), RunOptions{Devices: []string{"printer"}})
+	c := expect(t, r, "printer.sensors", StatusFail, "close the printer cover")
+	if c.Details["cover"] != "open" {
+		t.Errorf("cover detail %q, want open", c.Details["cover"])
+	}
+	if !r.Failed() {
+		t.Error("report not failed with the cover open")
+	}
+}
+
+func TestPrinterRibbonLow(t *testing.T) {
+	cfg := testConfig(t)
+	sim := startPrinter(t, &cfg)
+	sim.ReplaceRibbon(20)
+	r := run(t, New(Options{Config: cfg}), RunOptions{Devices: []string{"printer"}})
+	expect(t, r, "printer.ribbon", StatusWarn, "ribbon")
+}
+
+func TestPrinterPortMissing(t *testing.T) {
+	cfg := testConfig(t)
+	cfg.Devices.Printer.Port = filepath.Join(t.TempDir(), "ttyUSB9")
+	r := run(t, New(Options{Config: cfg}), RunOptions{Devices: []string{"printer"}})
+	c := expect(t, r, "printer.port", StatusFail, "devices.printer.port")
+	if !strings.Contains(c.Reason, "does not exist") {
+		t.Errorf("reason %q does not say the port does not exist", c.Reason)
+	}
+	expect(t, r, "printer.sensors", StatusSkip, "")
+}
+
+// TestPrinterPortHeld holds the port open the way go.bug.st/serial and
+// terminal programs do (exclusive mode), as another program would.
+func TestPrinterPortHeld(t *testing.T) {
+	cfg := testConfig(t)
+	startPrinter(t, &cfg)
+	p, err := serial.Open(cfg.Devices.Printer.Port, &serial.Mode{BaudRate: 115200})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := run(t, New(Options{Config: cfg}), RunOptions{Devices: []string{"printer"}})
+	c := expect(t, r, "printer.port", StatusFail, "close the program")
+	if !strings.Contains(c.Reason, "held by") {
+		t.Errorf("reason %q does not say the port is held", c.Reason)
+	}
+	p.Close()
+	r = run(t, New(Options{Config: cfg}), RunOptions{Devices: []string{"printer"}})
+	expect(t, r, "printer.port", StatusPass, "")
+}
+
+// TestPrinterSilentPortNamesHolder opens a pseudo-terminal with no device
+// behind it in a child process: the check times out and names the child.
+func TestPrinterSilentPortNamesHolder(t *testing.T) {
+	pty, err := serialport.OpenPty(filepath.Join(t.TempDir(), "silent"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pty.Close()
+	f, err := os.OpenFile(pty.SlavePath, os.O_RDWR, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	holder := exec.Command("sleep", "30")
+	holder.Stdin = f
+	if err := holder.Start(); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	t.Cleanup(func() { holder.Process.Kill(); holder.Wait() })
+	cfg := testConfig(t)
+	cfg.Devices.Printer.Port = pty.SlavePath
+	s := New(Options{Config: cfg, DeviceTimeout: 300 * time.Millisecond})
+	r := run(t, s, RunOptions{Devices: []string{"printer"}})
+	c := expect(t, r, "printer.port", StatusFail, "sleep (pid")
+	if !strings.Contains(c.Reason, "does not answer") {
+		t.Errorf("reason %q does not say the printer is silent", c.Reason)
+	}
+}
+
+func TestRewriterGoodAndCoverOpen(t *testing.T) {
+	cfg := testConfig(t)
+	sim := startRewriter(t, &cfg)
+	r := run(t, New(Options{Config: cfg}), RunOptions{Devices: []string{"rewriter"}})
+	for _, id := range rewriterCheckIDs {
+		expect(t, r, id, StatusPass, "")
+	}
+	if rom := expect(t, r, "rewriter.identity", StatusPass, "").Details["rom"]; !strings.Contains(rom, "TCP300II") {
+		t.Errorf("rom %q, want the emulator's ROM version", rom)
+	}
+	sim.SetCoverOpen(true)
+	r = run(t, New(Options{Config: cfg}), RunOptions{Devices: []string{"rewriter"}})
+	expect(t, r, "rewriter.sensors", StatusFail, "close the rewriter cover")
+}
+
+func TestRewriterPortMissing(t *testing.T) {
+	cfg := testConfig(t)
+	cfg.Devices.Rewriter.Port = "/dev/ttyUSB-permitdesk-none"
+	r := run(t, New(Options{Config: cfg}), RunOptions{Devices: []string{"rewriter"}})
+	expect(t, r, "rewriter.port", StatusFail, "devices.rewriter.port")
+}
+
+func TestIDReaderGood(t *testing.T) {
+	cfg := testConfig(t)
+	startIDReader(t, &cfg)
+	r := run(t, New(Options{Config: cfg}), RunOptions{Devices: []string{"idreader"}})
+	expect(t, r, "idreader.port", StatusPass, "")
+	if c := expect(t, r, "idreader.sam", StatusPass, ""); c.Details["sam_id"] == "" {
+		t.Error("no SAM id in the details")
+	}
+}
+
+func TestIDReaderPortMissing(t *testing.T) {
+	cfg := testConfig(t)
+	cfg.Devices.IDReader.Port = "/dev/ttyUSB-permitdesk-none"
+	r := run(t, New(Options{Config: cfg}), RunOptions{Devices: []string{"idreader"}})
+	expect(t, r, "idreader.port", StatusFail, "devices.idreader.port")
+}
+
+func TestScannerPresentAndMissing(t *testing.T) {
+	cfg := testConfig(t)
+	bus, ep := startScanner(t, &cfg)
+	r := run(t, New(Options{Config: cfg, HID: bus}), RunOptions{Devices: []string{"scanner"}})
+	expect(t, r, "scanner.device", StatusPass, "")
+	bus.Unplug(ep.Info().Path)
+	r = run(t, New(Options{Config: cfg, HID: bus}), RunOptions{Devices: []string{"scanner"}})
+	expect(t, r, "scanner.device", StatusFail, "plug the device in")
+}
+
+func TestUnconfiguredDevicesSkip(t *testing.T) {
+	cfg := testConfig(t)
+	r := run(t, New(Options{Config: cfg}), RunOptions{Devices: []string{"printer", "rewriter", "idreader",
+		"scanner", "central", "encoder"}})
+	if r.Summary.Skip != len(r.Checks) || len(r.Checks) == 0 {
+		t.Fatalf("summary %+v over %d checks, want every check skipped", r.Summary, len(r.Checks))
+	}
+	if r.Failed() {
+		t.Error("an unconfigured station reports a failure")
+	}
+}
+
+func TestRunRejectsUnknownDevice(t *testing.T) {
+	_, err := New(Options{Config: testConfig(t)}).Run(context.Background(), RunOptions{Devices: []string{"fax"}})
+	if err == nil || !strings.Contains(err.Error(), "fax") {
+		t.Fatalf("err %v, want one naming the unknown device", err)
+	}
+}
