@@ -26,8 +26,8 @@ import (
 	"permitdesk/central/store"
 )
 
-// defaultCentralDir is where the reference central system keeps its
-// database and, under pki/, its certificates.
+// defaultCentralDir returns the directory where the reference central
+// system keeps its database and, under pki/, its certificates.
 func defaultCentralDir() string {
 	home, err := os.UserHomeDir()
 	if err != nil {
@@ -111,7 +111,7 @@ type flagSet interface {
 func addFaultFlags(fl flagSet, f *server.Faults) {
 	fl.IntVar(&f.LatencyMs, "latency-ms", 0, "delay added to every request, in milliseconds")
 	fl.IntVar(&f.JitterMs, "jitter-ms", 0, "random extra delay up to this many milliseconds")
-	fl.Float64Var(&f.ErrorRate, "error-rate", 0, "share of requests answered 503 (0 to 1)")
+	fl.Float64Var(&f.ErrorRate, "error-rate", 0, "share of requests that get a 503 response (0 to 1)")
 	fl.Float64Var(&f.DropRate, "drop-rate", 0, "share of requests whose connection is closed after the commit")
 	fl.Float64Var(&f.PartialRate, "partial-rate", 0, "share of pushed records answered retry")
 	fl.Float64Var(&f.MalformedRate, "malformed-rate", 0, "share of replies replaced by broken JSON")
@@ -313,7 +313,7 @@ func newAdminFaultsCmd(env *Env, data *string) *cobra.Command {
 			defer resp.Body.Close()
 			out, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
 			if resp.StatusCode != http.StatusOK {
-				return fmt.Errorf("central server refused the fault setting: HTTP %d: %s", resp.StatusCode, out)
+				return fmt.Errorf("central server rejected the fault setting: HTTP %d: %s", resp.StatusCode, out)
 			}
 			_, err = env.Out.Write(out)
 			return err

@@ -117,8 +117,8 @@ func TestCentralServeAndSyncOnce(t *testing.T) {
 	}
 }
 
-// enqueueIssuedRecord stands in for the issuance workflow: it queues an
-// issued record for the first cached application in the workstation database.
+// enqueueIssuedRecord replaces the issuance workflow in this test. It queues
+// an issued record for the first cached application in the workstation database.
 func enqueueIssuedRecord(t *testing.T, dataDir string) (key, appID string) {
 	t.Helper()
 	ctx := context.Background()

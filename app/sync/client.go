@@ -20,14 +20,14 @@ import (
 	"permitdesk/central/api"
 )
 
-// Errors of the API client. Every error from Client wraps one of them; all
-// but ErrNotFound and ErrRequest are link failures that a later attempt may
-// clear, and none of them changes local data.
+// Errors of the API client. Every error from Client wraps one of them, and
+// none of them changes local data. All but ErrNotFound and ErrRequest are
+// link failures that a later attempt may clear.
 var (
 	// ErrOffline means no reply arrived: no route, refused, reset or timed out.
 	ErrOffline = errors.New("central system unreachable")
-	// ErrCertRejected means the server refused the station's certificate.
-	ErrCertRejected = errors.New("central system refused the station certificate")
+	// ErrCertRejected means the server rejected the station's certificate.
+	ErrCertRejected = errors.New("central system rejected the station certificate")
 	// ErrServerUntrusted means the server's certificate failed verification.
 	ErrServerUntrusted = errors.New("central system certificate not trusted")
 	// ErrServer is a 5xx reply.
@@ -67,7 +67,7 @@ type Client struct {
 	now      func() time.Time
 }
 
-// Observation is what one successful exchange tells about the server.
+// Observation is the server state reported by one successful exchange.
 type Observation struct {
 	ServerTime time.Time
 	ServerSeq  int64
@@ -119,7 +119,7 @@ func clientTLS(o ClientOptions) (*tls.Config, *x509.Certificate, error) {
 	}
 	pool := x509.NewCertPool()
 	if !pool.AppendCertsFromPEM(caPEM) {
-		return nil, nil, fmt.Errorf("central CA file %s holds no PEM certificate: check central.ca_file", o.CAFile)
+		return nil, nil, fmt.Errorf("central CA file %s contains no PEM certificate: check central.ca_file", o.CAFile)
 	}
 	return &tls.Config{Certificates: []tls.Certificate{pair}, RootCAs: pool, MinVersion: tls.VersionTLS12}, pair.Leaf, nil
 }
@@ -218,7 +218,7 @@ func statusError(method, path string, code int, data []byte) error {
 	return fmt.Errorf("%s %s: %w: HTTP %d: %s", method, path, kind, code, msg)
 }
 
-// transportError names a TLS refusal in terms an operator can act on and
+// transportError names a TLS rejection in terms an operator can act on and
 // wraps everything else as ErrOffline.
 func (c *Client) transportError(method, path string, err error) error {
 	var opErr *net.OpError
@@ -245,7 +245,7 @@ func (c *Client) certAdvice() string {
 	return advice + " is not accepted: check that it was issued by the central CA for this station"
 }
 
-// Time asks for the server clock and the station id it sees.
+// Time returns the server clock and the station id taken from the certificate.
 func (c *Client) Time(ctx context.Context) (api.TimeResponse, Observation, error) {
 	var out api.TimeResponse
 	obs, err := c.call(ctx, http.MethodGet, "/v1/time", nil, nil, &out)
@@ -282,7 +282,7 @@ func (c *Client) HouseCode(ctx context.Context, code string) (api.HouseCodeRespo
 	return out, obs, err
 }
 
-// PermitStatus asks whether a permit number is revoked or cancelled.
+// PermitStatus queries whether a permit number is revoked or cancelled.
 func (c *Client) PermitStatus(ctx context.Context, number string) (api.PermitStatusResponse, Observation, error) {
 	var out api.PermitStatusResponse
 	obs, err := c.call(ctx, http.MethodGet, "/v1/permits/"+url.PathEscape(number)+"/status", nil, nil, &out)

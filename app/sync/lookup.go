@@ -18,25 +18,26 @@ var ErrHouseCodeNotFound = errors.New("house code not found")
 // id or identity number.
 var ErrApplicationNotFound = errors.New("application not found")
 
-// RevocationCheck is the answer of CheckRevoked.
+// RevocationCheck is the result of CheckRevoked.
 type RevocationCheck struct {
 	PermitNumber string
 	Revoked      bool
 	// Kind is "revoked" or "cancelled" when Revoked.
 	Kind   string
 	Reason string
-	// Online is true when the central system answered; false means the
-	// answer comes from the revocation feed pulled at AsOf (zero AsOf: never
-	// pulled, so the cache knows nothing).
+	// Online is true when the central system replied. When false, the result
+	// comes from the revocation feed pulled at AsOf, and a zero AsOf means
+	// the feed was never pulled.
 	Online bool
 	AsOf   time.Time
-	// OnlineError says why the online check failed, when it did.
+	// OnlineError is the reason the online check failed, when it did.
 	OnlineError string
 }
 
-// CheckRevoked asks the central system whether a permit is revoked or
+// CheckRevoked queries the central system whether a permit is revoked or
 // cancelled and falls back to the cached revocation feed when the link is
-// down. Policy is the caller's: Online and AsOf say how fresh the answer is.
+// down. The caller applies its own policy and uses Online and AsOf to judge
+// how fresh the result is.
 func (s *Service) CheckRevoked(ctx context.Context, permitNumber string) (RevocationCheck, error) {
 	res := RevocationCheck{PermitNumber: permitNumber}
 	if s.o.Client != nil {
@@ -79,13 +80,13 @@ func (s *Service) cachedRevocation(ctx context.Context, res RevocationCheck) (Re
 	return res, nil
 }
 
-// HouseCodeLookup is the answer of LookupHouseCode.
+// HouseCodeLookup is the result of LookupHouseCode.
 type HouseCodeLookup struct {
 	Address permit.Address
 	// Retired register entries may not be used for new addresses.
 	Retired bool
-	// Online is true when the central system answered; false means the
-	// cached register answered, last refreshed at AsOf.
+	// Online is true when the central system replied. When false, the result
+	// comes from the cached register, last refreshed at AsOf.
 	Online bool
 	AsOf   time.Time
 }

@@ -44,7 +44,7 @@ type Record struct {
 }
 
 // Enqueue adds a record to the outbox inside tx, so the row commits or rolls
-// back with the caller's issuance step; the record is sent after the commit.
+// back with the caller's issuance step. The record is sent after the commit.
 // Enqueueing a key that is already queued with the same content does
 // nothing, and with different content fails. It returns the key.
 func (s *Service) Enqueue(ctx context.Context, tx *sql.Tx, r Record) (string, error) {
@@ -171,7 +171,7 @@ func (s *Service) due(ctx context.Context, limit int) ([]queued, error) {
 			return nil, err
 		}
 		if err := json.Unmarshal([]byte(body), &q.body); err != nil {
-			return nil, fmt.Errorf("outbox row %d holds a broken record: %w", q.id, err)
+			return nil, fmt.Errorf("outbox row %d contains an invalid record: %w", q.id, err)
 		}
 		out = append(out, q)
 	}

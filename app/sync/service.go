@@ -60,7 +60,7 @@ type Options struct {
 	// means 2 min.
 	SkewTolerance time.Duration
 	// LookupTimeout bounds the online part of CheckRevoked and
-	// LookupHouseCode before the local cache answers; 0 means 3 s.
+	// LookupHouseCode before they fall back to the local cache; 0 means 3 s.
 	LookupTimeout time.Duration
 	// OnAlert is called after a record is parked as rejected or conflict.
 	OnAlert func(Alert)

@@ -6,16 +6,24 @@ type Enveloped interface {
 }
 
 // Env returns the envelope fields.
-func (r TimeResponse) Env() Envelope { return Envelope{ServerTime: r.ServerTime, ServerSeq: r.ServerSeq} }
+func (r TimeResponse) Env() Envelope {
+	return Envelope{ServerTime: r.ServerTime, ServerSeq: r.ServerSeq}
+}
 
 // Env returns the envelope fields.
-func (r ApplicationPage) Env() Envelope { return Envelope{ServerTime: r.ServerTime, ServerSeq: r.ServerSeq} }
+func (r ApplicationPage) Env() Envelope {
+	return Envelope{ServerTime: r.ServerTime, ServerSeq: r.ServerSeq}
+}
 
 // Env returns the envelope fields.
-func (r RevocationPage) Env() Envelope { return Envelope{ServerTime: r.ServerTime, ServerSeq: r.ServerSeq} }
+func (r RevocationPage) Env() Envelope {
+	return Envelope{ServerTime: r.ServerTime, ServerSeq: r.ServerSeq}
+}
 
 // Env returns the envelope fields.
-func (r HouseCodePage) Env() Envelope { return Envelope{ServerTime: r.ServerTime, ServerSeq: r.ServerSeq} }
+func (r HouseCodePage) Env() Envelope {
+	return Envelope{ServerTime: r.ServerTime, ServerSeq: r.ServerSeq}
+}
 
 // Env returns the envelope fields.
 func (r HouseCodeResponse) Env() Envelope {
@@ -28,7 +36,11 @@ func (r PermitStatusResponse) Env() Envelope {
 }
 
 // Env returns the envelope fields.
-func (r RecordResults) Env() Envelope { return Envelope{ServerTime: r.ServerTime, ServerSeq: r.ServerSeq} }
+func (r RecordResults) Env() Envelope {
+	return Envelope{ServerTime: r.ServerTime, ServerSeq: r.ServerSeq}
+}
 
 // Env returns the envelope fields.
-func (r ErrorResponse) Env() Envelope { return Envelope{ServerTime: r.ServerTime, ServerSeq: r.ServerSeq} }
+func (r ErrorResponse) Env() Envelope {
+	return Envelope{ServerTime: r.ServerTime, ServerSeq: r.ServerSeq}
+}

@@ -272,7 +272,7 @@ func LoadPool(path string) (*x509.CertPool, error) {
 	}
 	pool := x509.NewCertPool()
 	if !pool.AppendCertsFromPEM(b) {
-		return nil, fmt.Errorf("CA file %s holds no PEM certificate", path)
+		return nil, fmt.Errorf("CA file %s contains no PEM certificate", path)
 	}
 	return pool, nil
 }

@@ -16,9 +16,10 @@ type street struct {
 	Communities []string
 }
 
-// NOTE: the street and community names come from the public administrative
-// lists of the Shenzhen districts as the author knows them; communities are
-// merged and renamed every few years, so some may be out of date.
+// NOTE: the street and community names were written from memory of the
+// public administrative lists of the Shenzhen districts and not checked
+// against the current register. Communities are merged and renamed every few
+// years, so some may be out of date.
 var districts = []district{
 	{Name: "福田区", Code: "440304", Abbr: "FT", Roads: []string{"深南中路", "福华路", "益田路", "彩田路", "红荔路", "新洲路", "皇岗路"},
 		Streets: []street{

@@ -3,11 +3,11 @@
 // Shenzhen acceptance points, the house register their addresses come from,
 // and a drawn portrait per applicant.
 //
-// The data are synthetic but shaped like real records: 18-digit citizen
-// identity numbers with the ISO 7064 MOD 11-2 check character of GB 11643
-// (computed by devices/idcard), real district (区), street (街道) and
-// community (社区) names of Shenzhen, and portraits drawn from ellipses that
-// show no real person. Generation is deterministic for a given Options, so
+// The data are synthetic but shaped like real records. Citizen identity
+// numbers have 18 digits with the ISO 7064 MOD 11-2 check character of
+// GB 11643, computed by devices/idcard. Addresses use real district (区),
+// street (街道) and community (社区) names of Shenzhen. Portraits are drawn
+// from ellipses and show no real person. Generation is deterministic for a given Options, so
 // the files in testdata/applications can be checked against the generator.
 //
 // House codes and permit numbers use project-defined formats: a house code is

@@ -19,13 +19,13 @@ type Faults struct {
 	// LatencyMs delays every request; JitterMs adds up to that much more.
 	LatencyMs int `json:"latencyMs"`
 	JitterMs  int `json:"jitterMs"`
-	// ErrorRate answers 503 before the request is handled.
+	// ErrorRate returns 503 before the request is handled.
 	ErrorRate float64 `json:"errorRate"`
 	// DropRate handles the request, commits, then closes the connection
 	// without a reply: the reply is lost after the commit.
 	DropRate float64 `json:"dropRate"`
-	// PartialRate answers that share of the records in a batch "retry"
-	// without deciding them.
+	// PartialRate gives that share of the records in a batch the result
+	// "retry" without deciding them.
 	PartialRate float64 `json:"partialRate"`
 	// MalformedRate replaces the reply, after the commit, with broken JSON.
 	MalformedRate float64 `json:"malformedRate"`

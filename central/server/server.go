@@ -3,7 +3,7 @@
 // central/store, with failures injected on demand.
 //
 // A station is identified by the common name of its verified client
-// certificate; the certificate's organizational unit must be "station" for
+// certificate. The certificate's organizational unit must be "station" for
 // /v1/ and "admin" for /admin/. The server speaks HTTP/1.1 only, because
 // the injected connection drops need to take over the connection.
 //

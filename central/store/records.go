@@ -22,7 +22,7 @@ type decision struct {
 
 // PushRecords decides each record of a station's batch in one transaction
 // and returns one result per record in order. Records for which skip
-// returns true are answered "retry" without being looked at, which is how
+// returns true get the result "retry" without being decided, which is how
 // the server injects partial batch failures. A returned error means nothing
 // was stored.
 func (s *Store) PushRecords(ctx context.Context, station string, recs []api.Record, skip func(int) bool) ([]api.RecordResult, error) {
@@ -104,7 +104,7 @@ func validate(r api.Record) string {
 	return ""
 }
 
-// recordDigest hashes what a record says; the clock skew is left out
+// recordDigest hashes the content of a record. The clock skew is left out
 // because a station measures it again between retries.
 func recordDigest(station string, r api.Record) string {
 	r.ClockSkewMs = 0

@@ -53,9 +53,9 @@ CREATE TABLE IF NOT EXISTS house_codes (
 );
 CREATE INDEX IF NOT EXISTS house_codes_feed ON house_codes (seq);
 
--- records holds every accepted record a station pushed, once per
--- idempotency key; digest is a hash of the record's content, so a reused key
--- with different content is told apart from a retry.
+-- records contains every accepted record a station pushed, once per
+-- idempotency key. digest is a hash of the record's content, so a reused key
+-- with different content is distinguished from a retry.
 CREATE TABLE IF NOT EXISTS records (
     seq             INTEGER PRIMARY KEY,
     idempotency_key TEXT NOT NULL UNIQUE,

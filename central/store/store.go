@@ -129,7 +129,7 @@ func page[T any](items []T, limit int) ([]T, bool) {
 	return items, false
 }
 
-// querier is what the record and sequence functions need from a transaction.
+// querier is the subset of *sql.Tx that the record and sequence functions use.
 type querier interface {
 	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
 	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
