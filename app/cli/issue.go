@@ -94,7 +94,7 @@ func (ie *issuanceEnv) login(ctx context.Context, env *Env) error {
 	return err
 }
 
-// approve asks a supervisor to approve action inside the session.
+// approve requests a supervisor's approval of action inside the session.
 func (ie *issuanceEnv) approve(ctx context.Context, env *Env, action string) (string, error) {
 	user, pass, err := credentials(env, envSupervisor, envSupervisorPassword, "supervisor approving the "+action)
 	if err != nil {

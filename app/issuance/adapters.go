@@ -15,8 +15,8 @@ import (
 )
 
 // EvolisPath adapts an Evolis-style printer (package evolis) to CardPath.
-// It keeps the printer's job record of the card inside; after a restart,
-// when that record is gone, it builds one from the printer's counters
+// It keeps the driver's job record of the card in the printer. After a
+// restart that record is gone, so it builds one from the printer's counters
 // (evolis.Printer.RecoverCard) to move the card left inside.
 type EvolisPath struct {
 	Printer *evolis.Printer

@@ -259,8 +259,8 @@ func (h *harness) resolveAtRandom(t *testing.T, j *Job, rng *rand.Rand) error {
 	}
 }
 
-// evidenceAt is what recovery must say about the first job after a crash at
-// each point.
+// evidenceAt maps each crash point to the evidence that recovery must
+// report for the first job.
 var evidenceAt = map[string]string{
 	"before:queued":      "",
 	"before:card_fed":    "feed to the contactless station was not confirmed",

@@ -1,7 +1,7 @@
 // Package issuance turns approved applications into permit cards, one job at
-// a time per printer, so that a crash at any point never loses a job, never
-// binds a permit to two valid cards, and never counts a card as issued that
-// was not read back and printed.
+// a time per printer. A crash at any point loses no job, binds no permit to
+// two valid cards, and counts no card as issued that was not read back and
+// printed.
 //
 // A job moves through an explicit state machine (see State). Each transition
 // is one IMMEDIATE transaction that updates the job and its card, appends a

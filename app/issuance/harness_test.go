@@ -200,7 +200,7 @@ func (h *harness) physicalErrors(ctx context.Context, rec Reconciliation, final 
 	var errs []error
 	st := h.m.state()
 	// A card recorded as taken but still "fed" may not have left the feeder
-	// yet when a job stopped mid-way; at the end none may be left.
+	// yet when a job stopped mid-way. At the end none may be left.
 	fed, unfed := int64(stockCards-st.Feeder), rec.Cards["fed"]
 	if final {
 		unfed = 0

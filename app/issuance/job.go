@@ -32,8 +32,8 @@ type Job struct {
 	ClaimedBy     string        `json:"claimedBy,omitempty"`
 	// AttentionFrom is the state the job was in when it needed attention.
 	AttentionFrom State `json:"attentionFrom,omitempty"`
-	// Attention says what is known about the card when the job needs
-	// attention or was spoiled.
+	// Attention describes what is known about the card when the job needs
+	// attention, or why it was spoiled.
 	Attention string    `json:"attention,omitempty"`
 	CreatedAt time.Time `json:"createdAt"`
 	UpdatedAt time.Time `json:"updatedAt"`

@@ -29,7 +29,7 @@ type CardPath interface {
 	Status(ctx context.Context) (PrinterStatus, error)
 }
 
-// Position is where the printer reports a card.
+// Position is a card's location in the printer as the printer reports it.
 type Position string
 
 // Card positions.
@@ -40,7 +40,7 @@ const (
 	PositionUnknown     Position = "unknown"     // the printer does not say
 )
 
-// PrinterStatus is what the printer reports about the card and its counters.
+// PrinterStatus is the printer's report of the card position and its counter.
 type PrinterStatus struct {
 	Position Position
 	// PrintCounter is a life counter that every print advances, such as
@@ -57,7 +57,7 @@ type Encoder interface {
 	Read(ctx context.Context) (CardContent, error)
 }
 
-// CardContent is what a chip read back holds.
+// CardContent is the content of a chip read back.
 type CardContent struct {
 	Serial string
 	Permit permit.Permit
@@ -111,10 +111,10 @@ type Record struct {
 	// chip was written.
 	CardSerial  string
 	StationTime time.Time
-	// Reason says why a card was spoiled or voided.
+	// Reason is why a card was spoiled or voided.
 	Reason string
 }
 
 // ErrBlankCard is returned, wrapped, by Encoder.Read when the chip holds no
 // permit yet.
-var ErrBlankCard = errors.New("card chip holds no permit")
+var ErrBlankCard = errors.New("card chip is blank: no permit written")

@@ -54,7 +54,7 @@ func (w *Worker) recoverJob(ctx context.Context, j *Job) (*Job, error) {
 		attention: ptr(what), claim: ptr(""), detail: map[string]any{"evidence": what}})
 }
 
-// evidence says what is known about a job's card in state j.State.
+// evidence describes what is known about a job's card in state j.State.
 func evidence(j *Job) string {
 	switch j.State {
 	case CardFed:
@@ -110,9 +110,9 @@ func (w *Worker) Resolve(ctx context.Context, sess *operators.Session, id int64,
 }
 
 // clearPrinter sends the card of a job that needs attention to the reject
-// box and records it spoiled. A card that the printer never fed (the job
-// stopped in card_fed and the printer holds no card) goes back to stock
-// instead, and the job is queued again; returned reports that case.
+// box and records it spoiled. A card that the printer never fed goes back
+// to stock instead and the job is queued again, which returned reports. That
+// is the case when the job stopped in card_fed and the printer has no card.
 func (w *Worker) clearPrinter(ctx context.Context, j *Job, actor string) (returned bool, err error) {
 	err = w.call(ctx, "reject", w.opt.CardPath.EjectToReject)
 	noCard := errors.Is(err, devices.ErrNoCard)
@@ -227,9 +227,9 @@ func (w *Worker) status(ctx context.Context) (PrinterStatus, error) {
 	return st, err
 }
 
-// settleChip reads the chip at the station: a chip holding the job's permit
-// is verified now; a blank chip is written again when the job stopped while
-// writing it.
+// settleChip reads the chip at the station. A chip with the job's permit
+// counts as verified now, and a blank chip is written again when the job
+// stopped while writing it.
 func (w *Worker) settleChip(ctx context.Context, j *Job) (change, error) {
 	var got CardContent
 	err := w.call(ctx, "read", func(ctx context.Context) error {

@@ -314,7 +314,7 @@ func (w *Worker) cancelled(j *Job, actor, during string) (*Job, error) {
 }
 
 // statusAfter reads the printer status after an unconfirmed step. A printer
-// still finishing the step may not answer at once, so it tries up to three
+// still finishing the step may not reply at once, so it tries up to three
 // times, a second apart, within the step timeout.
 func (w *Worker) statusAfter(ctx context.Context) (PrinterStatus, error) {
 	var st PrinterStatus

@@ -20,7 +20,7 @@ func (o SyncOutbox) Enqueue(ctx context.Context, tx *sql.Tx, rec Record) error {
 }
 
 // SyncRevocations adapts the sync service's revocation check to
-// RevocationChecker. An answer from the cached feed that finds nothing is
+// RevocationChecker. A result from the cached feed that finds nothing is
 // reported as ErrRevocationUnknown, so the offline policy decides.
 type SyncRevocations struct{ Sync *appsync.Service }
 

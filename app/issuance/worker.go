@@ -41,8 +41,8 @@ type WorkerOptions struct {
 	// PollInterval is how often Run looks for queued jobs when not
 	// notified; 0 means 2 seconds.
 	PollInterval time.Duration
-	// Hook, when set, is called at named points of a job (such as
-	// "before:encoding" and "after:personalise"); tests use it to crash the
+	// Hook, when set, is called at named points of a job, such as
+	// "before:encoding" and "after:personalise". Tests use it to crash the
 	// process at a chosen step.
 	Hook func(point string)
 	// Logger receives worker logs; nil discards them.

@@ -57,7 +57,7 @@ func TestIssueHappyPath(t *testing.T) {
 	}
 }
 
-// failureCase injects one device failure and says how the job must end.
+// failureCase injects one device failure and states how the job must end.
 type failureCase struct {
 	name   string
 	inject func(m *machine)
