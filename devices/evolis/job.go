@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"permitdesk/devices"
 )
@@ -98,7 +99,8 @@ func (p *Printer) PrintFaces(ctx context.Context, job *Job, front, back Face) er
 	}
 	job.State, job.Panels = JobPrinting, len(frames)/2
 	for _, f := range frames {
-		if _, err := p.doLocked(ctx, "print: "+commandName(f), p.opts.Timeout, f); err != nil {
+		timeout := p.opts.Timeout + p.wireTime(len(f))
+		if _, err := p.doLocked(ctx, "print: "+commandName(f), timeout, f); err != nil {
 			job.State = JobNotPrinted
 			return err
 		}
@@ -234,4 +236,15 @@ func commandName(frame []byte) string {
 		return "?"
 	}
 	return string(frame[1:end])
+}
+
+// wireTime is the time n bytes take on the line at 10 bits a byte. The
+// reply wait for a download starts when the last byte is handed to the
+// port, but the port's buffer may still hold that much of it.
+func (p *Printer) wireTime(n int) time.Duration {
+	baud := p.opts.Port.Baud
+	if baud <= 0 {
+		baud = 9600
+	}
+	return time.Duration(n) * 10 * time.Second / time.Duration(baud)
 }
