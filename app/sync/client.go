@@ -51,7 +51,8 @@ type ClientOptions struct {
 	CAFile, CertFile, KeyFile string
 	// Timeout bounds each request; 0 means 15 s.
 	Timeout time.Duration
-	// MaxResponseBytes bounds a reply body; 0 means 64 MiB.
+	// MaxResponseBytes bounds a reply body; 0 means 32 MiB, three times a
+	// page of 1,000 applications with portraits.
 	MaxResponseBytes int64
 	// Now is the local clock that skew is measured against; nil means time.Now.
 	Now func() time.Time
@@ -99,7 +100,7 @@ func NewClient(o ClientOptions) (*Client, error) {
 		o.Now = time.Now
 	}
 	if o.MaxResponseBytes == 0 {
-		o.MaxResponseBytes = 64 << 20
+		o.MaxResponseBytes = 32 << 20
 	}
 	tr := &http.Transport{TLSClientConfig: tlsConfig, MaxIdleConnsPerHost: 4, IdleConnTimeout: 90 * time.Second,
 		TLSHandshakeTimeout: o.Timeout, ResponseHeaderTimeout: o.Timeout}

@@ -2,6 +2,7 @@ package sync
 
 import (
 	"context"
+	"errors"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -245,5 +246,49 @@ func TestEnqueueNeverWaitsForLink(t *testing.T) {
 	cancel()
 	if err := <-done; err != nil {
 		t.Errorf("run: %v", err)
+	}
+}
+
+func TestRunRecoversAfterOutage(t *testing.T) {
+	ds := committedSeed(t)
+	c := startCentral(t, ds, server.Faults{})
+	addr := strings.TrimPrefix(c.url, "https://")
+	rounds := make(chan error, 100)
+	s := newStation(t, c, stationOptions{options: func(o *Options) {
+		o.Interval = time.Hour
+		o.OnRound = func(_ Report, err error) { rounds <- err }
+	}})
+	c.stop()
+
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- s.svc.Run(ctx) }()
+	defer func() {
+		cancel()
+		<-done
+	}()
+	s.enqueueIssued(t, approved(ds, "DEV-0001")[:3])
+	if err := <-rounds; !errors.Is(err, ErrOffline) {
+		t.Fatalf("first round with the server down: %v", err)
+	}
+	st := mustStatus(t, s)
+	if st.OfflineSince == nil || st.OutboxDepth != 3 {
+		t.Fatalf("while down: offline since %v, depth %d", st.OfflineSince, st.OutboxDepth)
+	}
+
+	c.start(t, addr)
+	t.Cleanup(c.stop)
+	for i := 0; ; i++ {
+		err := <-rounds
+		if err == nil {
+			break
+		}
+		if i > 50 {
+			t.Fatalf("no successful round after the server came back: %v", err)
+		}
+	}
+	st = mustStatus(t, s)
+	if st.OfflineSince != nil || st.OutboxDepth != 0 || st.Sent != 3 || st.Applications == 0 {
+		t.Errorf("after recovery: %+v", st)
 	}
 }

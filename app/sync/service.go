@@ -64,6 +64,9 @@ type Options struct {
 	LookupTimeout time.Duration
 	// OnAlert is called after a record is parked as rejected or conflict.
 	OnAlert func(Alert)
+	// OnRound is called by Run after each sync round with its report and
+	// error, for status displays.
+	OnRound func(Report, error)
 }
 
 // Alert reports a record the central system refused.
@@ -149,7 +152,11 @@ func (s *Service) Run(ctx context.Context) error {
 	failures := 0
 	for {
 		wait := s.o.Interval
-		if _, err := s.SyncOnce(ctx); err != nil && ctx.Err() == nil {
+		rep, err := s.SyncOnce(ctx)
+		if s.o.OnRound != nil && ctx.Err() == nil {
+			s.o.OnRound(rep, err)
+		}
+		if err != nil && ctx.Err() == nil {
 			failures++
 			wait = s.backoff(failures)
 			s.log.Warn("sync failed, retrying", "error", err, "retry_in", wait, "failures", failures)

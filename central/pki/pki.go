@@ -123,7 +123,7 @@ func newCA(dir string, now time.Time) (*CA, error) {
 	tmpl := &x509.Certificate{
 		SerialNumber:          serial(),
 		Subject:               pkix.Name{CommonName: "permitdesk development central CA", Organization: []string{"permitdesk"}},
-		NotBefore:             now.Add(-time.Hour),
+		NotBefore:             now.Add(-7 * 24 * time.Hour),
 		NotAfter:              now.AddDate(10, 0, 0),
 		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageCRLSign,
 		BasicConstraintsValid: true,
@@ -169,8 +169,8 @@ func (ca *CA) IssueServer(hosts []string, now time.Time, validity time.Duration)
 }
 
 // IssueClient writes NAME.pem and NAME-key.pem (station-ID.pem for
-// stations) and returns their paths. The certificate is valid from an hour
-// before now for validity; a negative validity gives an expired
+// stations) and returns their paths. The certificate is valid from a week
+// before now until now plus validity. A negative validity gives an expired
 // certificate, which tests use.
 func (ca *CA) IssueClient(name, role string, now time.Time, validity time.Duration) (certPath, keyPath string, err error) {
 	tmpl := leafTemplate(name, role, now, validity)
@@ -193,9 +193,11 @@ func AdminFiles(dir string) (certPath, keyPath string) {
 }
 
 func leafTemplate(cn, role string, now time.Time, validity time.Duration) *x509.Certificate {
-	notBefore, notAfter := now.Add(-time.Hour), now.Add(validity)
+	// A week of slack lets a workstation whose clock runs behind accept a
+	// certificate issued just now.
+	notBefore, notAfter := now.Add(-7*24*time.Hour), now.Add(validity)
 	if validity < 0 {
-		notBefore = now.Add(2 * validity)
+		notBefore = now.Add(2*validity - 7*24*time.Hour)
 	}
 	return &x509.Certificate{
 		SerialNumber: serial(),
