@@ -47,7 +47,9 @@ var ErrJobState = errors.New("card job step out of order")
 
 // FeedToContactless checks the session (setting the error mode again after a
 // power cycle), records the counters, and moves a card from the feeder to the
-// contactless station (Sic). The caller encodes the chip next.
+// contactless station (Sic). The caller encodes the chip next. When the
+// feed fails the job comes back not_printed with its counters, so a card
+// that jammed on the way can still be counted.
 func (p *Printer) FeedToContactless(ctx context.Context) (*Job, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -67,7 +69,7 @@ func (p *Printer) FeedToContactless(ctx context.Context) (*Job, error) {
 	if err != nil {
 		return nil, err
 	}
-	job := &Job{Before: before}
+	job := &Job{State: JobNotPrinted, Before: before}
 	if _, err := p.doLocked(ctx, "feed card to contactless station", p.opts.MoveTimeout, Frame("Sic")); err != nil {
 		return job, err
 	}
