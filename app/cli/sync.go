@@ -129,6 +129,7 @@ func printSyncStatus(out io.Writer, url string, st sync.Status) error {
 	default:
 		link = url + " not contacted yet"
 	}
+
 	fmt.Fprintf(w, "central:\t%s\n", link)
 	if st.LastSuccess != nil {
 		fmt.Fprintf(w, "last success:\t%s\n", st.LastSuccess.Local().Format(time.DateTime))
@@ -142,6 +143,7 @@ func printSyncStatus(out io.Writer, url string, st sync.Status) error {
 	if st.ClockWarning != "" {
 		fmt.Fprintf(w, "warning:\t%s\n", st.ClockWarning)
 	}
+
 	fmt.Fprintf(w, "outbox:\t%d pending, %d sent, %d conflict, %d rejected\n", st.OutboxDepth, st.Sent, st.Conflicts, st.Rejected)
 	fmt.Fprintf(w, "applications:\t%d cached\n", st.Applications)
 	fmt.Fprintf(w, "cursors:\tapplications %d, revocations %d, house codes %d (server sequence %d)\n",

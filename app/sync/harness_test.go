@@ -212,6 +212,7 @@ func newStation(t testing.TB, c *central, so stationOptions) *station {
 	if so.caFile == "" {
 		so.caFile = filepath.Join(c.pkiDir, pki.CAFile)
 	}
+
 	db, err := store.OpenMigrated(context.Background(), t.TempDir(), logging.Discard())
 	if err != nil {
 		t.Fatal(err)
@@ -224,6 +225,7 @@ func newStation(t testing.TB, c *central, so stationOptions) *station {
 		t.Fatal(err)
 	}
 	t.Cleanup(client.Close)
+
 	o := Options{DB: db, Client: client, StationID: so.station, Now: clk.Now, BatchSize: so.batchSize,
 		BackoffMin: 10 * time.Millisecond, BackoffMax: 200 * time.Millisecond}
 	if so.options != nil {

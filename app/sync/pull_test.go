@@ -99,6 +99,7 @@ func TestApprovalAndRevocationReachStation(t *testing.T) {
 			break
 		}
 	}
+
 	newApp, err := c.store.Approve(ctx, pending)
 	if err != nil {
 		t.Fatal(err)
@@ -107,6 +108,7 @@ func TestApprovalAndRevocationReachStation(t *testing.T) {
 	if _, err := c.store.Revoke(ctx, cancelled.ID, "applicant moved out of Shenzhen"); err != nil {
 		t.Fatal(err)
 	}
+
 	rep, err := s.svc.Pull(ctx)
 	if err != nil {
 		t.Fatal(err)

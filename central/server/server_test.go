@@ -37,6 +37,7 @@ func startServer(t *testing.T) *testServer {
 	if err != nil {
 		t.Fatal(err)
 	}
+
 	ctx := context.Background()
 	st, err := store.Open(ctx, store.Options{Dir: filepath.Join(dir, "central")})
 	if err != nil {
@@ -49,6 +50,7 @@ func startServer(t *testing.T) *testServer {
 	if ts.srv, err = New(Options{Store: st}); err != nil {
 		t.Fatal(err)
 	}
+
 	ready := make(chan net.Addr, 1)
 	sctx, cancel := context.WithCancel(ctx)
 	done := make(chan error, 1)
@@ -180,6 +182,7 @@ func TestRecordDecisions(t *testing.T) {
 	}
 	withReason := func(r api.Record, reason string) api.Record { r.Reason = reason; return r }
 	withAddress := func(r api.Record, ad api.Address) api.Record { r.Address = &ad; return r }
+
 	steps := []struct {
 		name string
 		rec  api.Record
@@ -222,6 +225,7 @@ func TestRecordDecisions(t *testing.T) {
 			t.Errorf("%s: %s without a reason", s.name, r.Status)
 		}
 	}
+
 	var e api.ErrorResponse
 	if code := do(t, c, "POST", ts.url+"/v1/records", api.RecordBatch{}, &e); code != 400 {
 		t.Errorf("empty batch: HTTP %d, want 400", code)
