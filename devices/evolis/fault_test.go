@@ -274,6 +274,9 @@ func TestFaultsTypedErrors(t *testing.T) {
 				t.Errorf("job state = %s, want not_printed", job.State)
 			}
 			r.sim.ReplaceRibbon(100)
+			if err := r.printer.PrintFaces(ctx, job, testFace(1), nil); !errors.Is(err, evolis.ErrJobState) {
+				t.Errorf("second print after a failed print = %v, want ErrJobState", err)
+			}
 			if err := r.printer.EjectToReject(ctx, job); err != nil {
 				t.Fatal(err)
 			}

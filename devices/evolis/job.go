@@ -40,6 +40,8 @@ type Job struct {
 	// delivered printed: a rejected card, and any blank card ejected on the
 	// way. Valid once the job is delivered or rejected.
 	Spoiled int
+
+	printSent bool // Se went out for this card, so it must not be printed again
 }
 
 // ErrJobState is wrapped when a step is called out of order.
@@ -95,6 +97,11 @@ func (p *Printer) PrintFaces(ctx context.Context, job *Job, front, back Face) er
 	if job.State != JobAtStation && job.State != JobNotPrinted {
 		return p.fail("print", CodeFailed, fmt.Errorf("%w: job is %s, want at_station", ErrJobState, job.State))
 	}
+	if job.printSent {
+		return p.fail("print", CodeFailed, fmt.Errorf(
+			"%w: the print command already went out for this card, which may be partly printed: reject it",
+			ErrJobState))
+	}
 	frames, err := p.printFrames(front, back)
 	if err != nil {
 		return p.fail("print", CodeFailed, err)
@@ -107,6 +114,7 @@ func (p *Printer) PrintFaces(ctx context.Context, job *Job, front, back Face) er
 			return err
 		}
 	}
+	job.printSent = true
 	_, err = p.doLocked(ctx, "print", p.opts.MoveTimeout, Frame("Se"))
 	switch {
 	case err == nil:
