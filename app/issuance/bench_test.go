@@ -35,15 +35,14 @@ func benchHarness(b *testing.B) *harness {
 	return h
 }
 
-// BenchmarkQueueCycle is one job through this package's queue: Enqueue (job,
+// queueCycle returns one job through this package's queue: Enqueue (job,
 // event and audit row in one transaction), Claim, and one completing
 // transition (with its event and audit row).
-func BenchmarkQueueCycle(b *testing.B) {
+func queueCycle(b *testing.B) func(i int) {
 	h := benchHarness(b)
 	w := h.worker(WorkerOptions{})
 	ctx := context.Background()
-	b.ResetTimer()
-	for i := range b.N {
+	return func(i int) {
 		j, err := h.svc.Enqueue(ctx, h.clerk, fmt.Sprintf("Q%d", i))
 		if err != nil {
 			b.Fatal(err)
@@ -58,16 +57,15 @@ func BenchmarkQueueCycle(b *testing.B) {
 	}
 }
 
-// BenchmarkGoqiteCycle is the same cycle on maragu.dev/goqite v0.4.0 (Send,
+// goqiteCycle returns the same cycle on maragu.dev/goqite v0.4.0 (Send,
 // Receive, Delete) in a database file opened with the same DSN: WAL,
 // synchronous FULL, busy timeout and IMMEDIATE transactions.
-func BenchmarkGoqiteCycle(b *testing.B) {
-	dir := b.TempDir()
-	db, err := sql.Open("sqlite", store.DSN(filepath.Join(dir, "goqite.db")))
+func goqiteCycle(b *testing.B) func(i int) {
+	db, err := sql.Open("sqlite", store.DSN(filepath.Join(b.TempDir(), "goqite.db")))
 	if err != nil {
 		b.Fatal(err)
 	}
-	defer db.Close()
+	b.Cleanup(func() { db.Close() })
 	schema, err := os.ReadFile(goqiteSchema(b))
 	if err != nil {
 		b.Fatal(err)
@@ -78,8 +76,7 @@ func BenchmarkGoqiteCycle(b *testing.B) {
 	q := goqite.New(goqite.NewOpts{DB: db, Name: "jobs", Timeout: time.Minute})
 	ctx := context.Background()
 	body := []byte(`{"application":"Q"}`)
-	b.ResetTimer()
-	for range b.N {
+	return func(int) {
 		if err := q.Send(ctx, goqite.Message{Body: body}); err != nil {
 			b.Fatal(err)
 		}
@@ -91,6 +88,42 @@ func BenchmarkGoqiteCycle(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// BenchmarkQueueCycle is one enqueue, claim and complete on this package.
+func BenchmarkQueueCycle(b *testing.B) {
+	cycle := queueCycle(b)
+	b.ResetTimer()
+	for i := range b.N {
+		cycle(i)
+	}
+}
+
+// BenchmarkGoqiteCycle is one send, receive and delete on goqite.
+func BenchmarkGoqiteCycle(b *testing.B) {
+	cycle := goqiteCycle(b)
+	b.ResetTimer()
+	for i := range b.N {
+		cycle(i)
+	}
+}
+
+// BenchmarkQueueVsGoqite alternates the two cycles in one loop, so both see
+// the same machine load, and reports each one's time and their ratio.
+func BenchmarkQueueVsGoqite(b *testing.B) {
+	ours, theirs := queueCycle(b), goqiteCycle(b)
+	var oursTime, theirsTime time.Duration
+	b.ResetTimer()
+	for i := range b.N {
+		start := time.Now()
+		ours(i)
+		mid := time.Now()
+		theirs(i)
+		oursTime, theirsTime = oursTime+mid.Sub(start), theirsTime+time.Since(mid)
+	}
+	b.ReportMetric(float64(oursTime.Nanoseconds())/float64(b.N), "permitdesk-ns/cycle")
+	b.ReportMetric(float64(theirsTime.Nanoseconds())/float64(b.N), "goqite-ns/cycle")
+	b.ReportMetric(float64(oursTime)/float64(theirsTime), "ratio")
 }
 
 // goqiteSchema finds schema_sqlite.sql in the module cache.
