@@ -135,7 +135,8 @@ func (s *Service) APDU(ctx context.Context, sess *operators.Session, req APDUReq
 		return APDUResult{}, aerr
 	}
 	if err != nil {
-		return APDUResult{}, err
+		u.result = "error: " + err.Error()
+		return APDUResult{}, errors.Join(err, s.record(ctx, sess, u))
 	}
 	res, err := s.sendAPDU(ctx, req, raw, cmd)
 	res.Changes = u.changes
@@ -261,7 +262,8 @@ func (s *Service) PrinterCommand(ctx context.Context, sess *operators.Session,
 		return PrinterCommandResult{}, err
 	}
 	if perr != nil {
-		return PrinterCommandResult{}, perr
+		u.result = "error: " + perr.Error()
+		return PrinterCommandResult{}, errors.Join(perr, s.record(ctx, sess, u))
 	}
 	res, err := s.sendPrinterCommand(ctx, cmd, params)
 	res.Command, res.Changes = req.Command, u.changes

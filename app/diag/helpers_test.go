@@ -88,7 +88,8 @@ func startPrinter(t *testing.T, cfg *config.Config) *evolissim.Sim {
 // startRewriter runs the rewriter emulator with a card at the inlet.
 func startRewriter(t *testing.T, cfg *config.Config) *rewritersim.Sim {
 	t.Helper()
-	sim, err := rewritersim.New(rewritersim.Options{Link: filepath.Join(t.TempDir(), "rewriter"),
+	dir := t.TempDir()
+	sim, err := rewritersim.New(rewritersim.Options{Link: filepath.Join(dir, "rewriter"), OutDir: dir,
 		CardInserted: true})
 	if err != nil {
 		t.Fatal(err)
