@@ -251,7 +251,10 @@ func (w *Worker) settleChip(ctx context.Context, j *Job) (change, error) {
 }
 
 // settlePrinting compares the printer counter with the count stored before
-// printing: higher means printed, equal means not printed yet.
+// printing: higher means printed. An unchanged counter does not prove the
+// card is blank, because a print cut short may leave part of a face
+// without counting it, so that card is not printed again (the printer
+// driver refuses that too) and the operator retries with a new card.
 func (w *Worker) settlePrinting(ctx context.Context, j *Job) (change, error) {
 	if j.Card == nil || j.Card.PrintCount == nil {
 		return change{}, errors.New("no printer counter was stored before printing")
@@ -261,12 +264,9 @@ func (w *Worker) settlePrinting(ctx context.Context, j *Job) (change, error) {
 		return change{}, err
 	}
 	before := *j.Card.PrintCount
-	switch {
-	case st.PrintCounter > before:
+	if st.PrintCounter > before {
 		return change{to: Printed, step: "continue: print confirmed by counter", card: cardUpdate{printed: true}}, nil
-	case st.PrintCounter == before && st.Position != PositionNone:
-		return w.settleChip(ctx, j)
 	}
-	return change{}, fmt.Errorf("printer counter is %d (was %d before printing) and the card position is %s",
-		st.PrintCounter, before, st.Position)
+	return change{}, fmt.Errorf("printer counter is %d (was %d before printing), so the print did not finish "+
+		"and the card may be partly printed", st.PrintCounter, before)
 }

@@ -96,7 +96,7 @@ var failureCases = []failureCase{
 	{"print reply lost after print", func(m *machine) { m.after["print"] = lostReply },
 		AwaitingHandover, "", ""},
 	{"print reply lost before print", func(m *machine) { m.before["print"] = lostReply },
-		NeedsAttention, ChoiceContinue, "print not confirmed (printer counter 0 before printing, 0 now)"},
+		NeedsAttention, ChoiceRetry, "print not confirmed (printer counter 0 before printing, 0 now)"},
 	{"print ribbon error", func(m *machine) { m.before["print"] = devices.Errorf("fake", "print", "RIBBON", "ribbon") },
 		Spoiled, ChoiceRetry, "print failed"},
 	{"eject reply lost", func(m *machine) { m.after["eject"] = lostReply },
@@ -260,4 +260,25 @@ func TestRunPicksUpQueuedJobs(t *testing.T) {
 		t.Errorf("Run returned %v", err)
 	}
 	h.checkInvariants(true)
+}
+
+func TestContinueRefusesUnfinishedPrint(t *testing.T) {
+	h := openHarness(t, t.TempDir(), newMachine(stockCards), true)
+	w := h.worker(WorkerOptions{})
+	ctx := context.Background()
+	h.m.before["print"] = lostReply
+	j := h.enqueue("A1")
+	if got, _ := w.RunJob(ctx, j.ID, "clerk1"); got.State != NeedsAttention {
+		t.Fatalf("state %s, want needs_attention", got.State)
+	}
+	_, err := w.Resolve(ctx, h.clerk, j.ID, ChoiceContinue, "", "")
+	if !errors.Is(err, ErrCannotContinue) || !strings.Contains(err.Error(), "partly printed") {
+		t.Fatalf("continue after an unfinished print: err = %v, want ErrCannotContinue", err)
+	}
+	if got := h.job(j.ID); got.State != NeedsAttention {
+		t.Errorf("job is %s after a refused continue", got.State)
+	}
+	if h.m.calls["print"] != 1 {
+		t.Errorf("print called %d times, want 1", h.m.calls["print"])
+	}
 }
