@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"os"
@@ -114,7 +115,7 @@ func runStack(ctx context.Context, env *Env, o stackOptions) error {
 		return err
 	}
 	defer stopPCSCD()
-	unlock, err := lockReaders(ctx, log)
+	unlock, err := lockReaders(ctx, env.Out, log)
 	if err != nil {
 		return err
 	}
@@ -201,19 +202,40 @@ func ensurePCSCD(ctx context.Context, log *slog.Logger) (func(), error) {
 
 // lockReaders takes the cross-process locks on both vpcd readers, so tests
 // that drive the same readers wait instead of stealing the card emulator's
-// connection.
-func lockReaders(ctx context.Context, log *slog.Logger) (func(), error) {
-	log.Info("waiting for the vpcd readers")
-	enc, err := pcsctest.LockAddr(pcsctest.EncoderAddr)
-	if err != nil {
-		return nil, err
+// connection. Ctrl-C ends the wait.
+func lockReaders(ctx context.Context, out io.Writer, log *slog.Logger) (func(), error) {
+	type result struct {
+		unlock func()
+		err    error
 	}
-	sam, err := pcsctest.LockAddr(pcsctest.PSAMAddr)
-	if err != nil {
-		enc()
-		return nil, err
+	done := make(chan result, 1)
+	go func() {
+		enc, err := pcsctest.LockAddr(pcsctest.EncoderAddr)
+		if err != nil {
+			done <- result{err: err}
+			return
+		}
+		sam, err := pcsctest.LockAddr(pcsctest.PSAMAddr)
+		if err != nil {
+			enc()
+			done <- result{err: err}
+			return
+		}
+		done <- result{unlock: func() { sam(); enc() }}
+	}()
+	select {
+	case r := <-done:
+		return r.unlock, r.err
+	case <-time.After(2 * time.Second):
+		fmt.Fprintln(out, "waiting for the vpcd readers: another stack or a test is using them")
+		log.Info("waiting for the vpcd readers")
 	}
-	return func() { sam(); enc() }, nil
+	select {
+	case r := <-done:
+		return r.unlock, r.err
+	case <-ctx.Done():
+		return nil, fmt.Errorf("stopped while waiting for the vpcd readers: %w", ctx.Err())
+	}
 }
 
 type centralInfo struct {
