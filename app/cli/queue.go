@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"strconv"
@@ -205,7 +206,7 @@ func newQueueVoidCmd(env *Env) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			j, err := ie.svc.Void(ctx, ie.sess, id, approval, reason)
+			j, err := ie.voidJob(ctx, env, id, approval, reason)
 			if err != nil {
 				return err
 			}
@@ -250,4 +251,24 @@ func newQueueReprintCmd(env *Env) *cobra.Command {
 	cmd.MarkFlagRequired("application")
 	cmd.MarkFlagRequired("reason")
 	return cmd
+}
+
+// voidJob voids a job. The card of a job that needs attention may still be
+// in the printer, so that case goes through the worker, which sends the
+// card to the reject box first.
+func (ie *issuanceEnv) voidJob(ctx context.Context, env *Env, id int64, approval, reason string) (
+	*issuance.Job, error) {
+	j, err := ie.svc.Job(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if j.State != issuance.NeedsAttention {
+		return ie.svc.Void(ctx, ie.sess, id, approval, reason)
+	}
+	w, done, err := ie.openWorker(ctx, env)
+	if err != nil {
+		return nil, fmt.Errorf("job %d needs attention and its card may be in the printer: %w", id, err)
+	}
+	defer done()
+	return w.Resolve(ctx, ie.sess, id, issuance.ChoiceVoid, approval, reason)
 }
