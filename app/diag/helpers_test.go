@@ -135,12 +135,13 @@ func hex4(v uint16) string { return fmt.Sprintf("%04x", v) }
 
 // startCards runs the card and PSAM emulators on the vpcd readers, holding
 // both reader locks for the test, and configures the readers.
-func startCards(t *testing.T, cfg *config.Config) *simcard.Emulator {
+func startCards(t *testing.T, cfg *config.Config, opts simcard.Options) *simcard.Emulator {
 	t.Helper()
 	pcsctest.Start(t)
 	pcsctest.Lock(t, pcsctest.EncoderAddr)
 	pcsctest.Lock(t, pcsctest.PSAMAddr)
-	e, err := simcard.New(simcard.Options{Addr: pcsctest.EncoderAddr, Hopper: 3})
+	opts.Addr, opts.Hopper = pcsctest.EncoderAddr, 3
+	e, err := simcard.New(opts)
 	if err != nil {
 		t.Fatal(err)
 	}
