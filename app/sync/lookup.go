@@ -18,6 +18,10 @@ var ErrHouseCodeNotFound = errors.New("house code not found")
 // id or identity number.
 var ErrApplicationNotFound = errors.New("application not found")
 
+// ErrApplicationWithdrawn means the central system cancelled the approval or
+// revoked the permit, so no card may be issued for the application.
+var ErrApplicationWithdrawn = errors.New("application withdrawn by the central system")
+
 // RevocationCheck is the result of CheckRevoked.
 type RevocationCheck struct {
 	PermitNumber string
@@ -138,6 +142,7 @@ func (s *Service) cachedHouseCode(ctx context.Context, code string) (HouseCodeLo
 
 // Application returns a cached approved application with its portrait. A
 // portrait not pulled yet is fetched from the central system when online.
+// A cancelled or revoked application is returned with ErrApplicationWithdrawn.
 func (s *Service) Application(ctx context.Context, id string) (permit.Application, error) {
 	apps, err := s.applications(ctx, `id = ?`, id)
 	if err != nil {
@@ -146,7 +151,15 @@ func (s *Service) Application(ctx context.Context, id string) (permit.Applicatio
 	if len(apps) == 0 {
 		return permit.Application{}, fmt.Errorf("application %q: %w in the local cache: run `permitdesk sync --once`", id, ErrApplicationNotFound)
 	}
+	var status string
+	if err := s.o.DB.QueryRowContext(ctx, `SELECT status FROM sync_applications WHERE id = ?`, id).Scan(&status); err != nil {
+		return permit.Application{}, fmt.Errorf("read application status: %w", err)
+	}
 	a := apps[0]
+	if status != "approved" {
+		return a, fmt.Errorf("application %s (permit %s) is %s: %w: do not issue a card for it",
+			id, a.PermitNumber, status, ErrApplicationWithdrawn)
+	}
 	if a.Photo == nil && s.o.Client != nil {
 		photo, err := s.o.Client.Photo(ctx, id)
 		if err != nil {

@@ -3,6 +3,7 @@ package sync
 import (
 	"bytes"
 	"context"
+	"errors"
 	"image/jpeg"
 	"testing"
 
@@ -132,5 +133,8 @@ func TestApprovalAndRevocationReachStation(t *testing.T) {
 	byID, err := s.svc.ApplicationsByIDNumber(ctx, cancelled.Holder.IdNumber)
 	if err != nil || len(byID) != 0 {
 		t.Errorf("cancelled application still offered for issuance: %v, %v", byID, err)
+	}
+	if _, err := s.svc.Application(ctx, cancelled.ID); !errors.Is(err, ErrApplicationWithdrawn) {
+		t.Errorf("cancelled application %s: %v, want ErrApplicationWithdrawn", cancelled.ID, err)
 	}
 }
