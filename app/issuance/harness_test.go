@@ -176,7 +176,11 @@ func (h *harness) invariantErrors(ctx context.Context, final bool) []error {
 	for _, p := range rec.Problems {
 		fail("stock: %s", p)
 	}
-	if n := q(`SELECT count(*) FROM cards c WHERE c.state IN ('issued', 'spoiled') AND NOT EXISTS
+	if n := q(`SELECT count(*) FROM test_outbox WHERE card_serial = ''`); n > 0 {
+		fail("%d outbox records without a card serial", n)
+	}
+	if n := q(`SELECT count(*) FROM cards c WHERE c.state IN ('issued', 'spoiled') AND c.serial IS NOT NULL
+		AND NOT EXISTS
 		(SELECT 1 FROM test_outbox o WHERE o.key = 'SZ-FT-01-card-' || c.id || '-' || c.state)`); n > 0 {
 		fail("%d issued or spoiled cards have no outbox record", n)
 	}

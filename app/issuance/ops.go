@@ -249,7 +249,17 @@ func (s *Service) spoil(ctx context.Context, id int64, expect State, actor, reas
 	return s.move(ctx, id, change{to: Spoiled, expect: expect, actor: actor, step: "spoiled",
 		card: cardUpdate{reason: reason}, attention: ptr(reason), claim: ptr(""),
 		detail:  map[string]any{"reason": reason},
-		records: func(j *Job) []Record { return []Record{s.cardRecord(j, RecordSpoiled, reason)} }})
+		records: func(j *Job) []Record { return s.spoiledRecord(j, reason) }})
+}
+
+// spoiledRecord returns the spoiled record of the job's card. A card whose
+// chip was never written has no known serial, which the central API
+// requires, so it is counted in the local stock only.
+func (s *Service) spoiledRecord(j *Job, reason string) []Record {
+	if j.Card == nil || j.Card.Serial == "" {
+		return nil
+	}
+	return []Record{s.cardRecord(j, RecordSpoiled, reason)}
 }
 
 // Requeue queues a spoiled job again; the next run takes a new card. The

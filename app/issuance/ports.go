@@ -107,8 +107,8 @@ type Record struct {
 	Kind          string
 	ApplicationID string
 	PermitNumber  string
-	// CardSerial is the chip serial; empty for a card spoiled before its
-	// chip was written.
+	// CardSerial is the chip serial. A card spoiled before its chip was
+	// written gets no record, so it is never empty.
 	CardSerial  string
 	StationTime time.Time
 	// Reason is why a card was spoiled or voided.

@@ -67,7 +67,7 @@ func (s *Service) voidInTx(ctx context.Context, tx *sql.Tx, sess *operators.Sess
 		if wasIssued {
 			return []Record{s.cardRecord(j, RecordVoided, reason)}
 		}
-		return []Record{s.cardRecord(j, RecordSpoiled, "voided before issue: "+reason)}
+		return s.spoiledRecord(j, "voided before issue: "+reason)
 	}
 	return s.apply(ctx, tx, j, c)
 }
