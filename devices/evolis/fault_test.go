@@ -21,13 +21,13 @@ func wantCode(t *testing.T, err error, code devices.Code) {
 }
 
 func TestLateReplyUnconfirmedThenSettled(t *testing.T) {
-	r := startRig(t, evolissim.Options{}, evolis.Options{Timeout: 300 * time.Millisecond, MoveTimeout: 300 * time.Millisecond})
+	r := startRig(t, evolissim.Options{}, evolis.Options{Timeout: 500 * time.Millisecond, MoveTimeout: 500 * time.Millisecond})
 	ctx := context.Background()
 	job, err := r.printer.FeedToContactless(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
-	r.sim.LateReply("Se", 550*time.Millisecond)
+	r.sim.LateReply("Se", 900*time.Millisecond)
 	err = r.printer.PrintFaces(ctx, job, testFace(1), nil)
 	if !errors.Is(err, devices.ErrUnconfirmed) {
 		t.Fatalf("print error = %v, want ErrUnconfirmed", err)
@@ -60,13 +60,13 @@ func TestLateReplyUnconfirmedThenSettled(t *testing.T) {
 }
 
 func TestSettleAfterVeryLateReply(t *testing.T) {
-	r := startRig(t, evolissim.Options{}, evolis.Options{Timeout: 200 * time.Millisecond, MoveTimeout: 200 * time.Millisecond})
+	r := startRig(t, evolissim.Options{}, evolis.Options{Timeout: 400 * time.Millisecond, MoveTimeout: 400 * time.Millisecond})
 	ctx := context.Background()
 	job, err := r.printer.FeedToContactless(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
-	r.sim.LateReply("Se", 700*time.Millisecond) // later than the print wait and one resync wait
+	r.sim.LateReply("Se", 1400*time.Millisecond) // later than the print wait and one resync wait
 	if err := r.printer.PrintFaces(ctx, job, testFace(1), nil); !errors.Is(err, devices.ErrUnconfirmed) {
 		t.Fatalf("print error = %v, want ErrUnconfirmed", err)
 	}
@@ -96,14 +96,14 @@ func TestSettleAfterVeryLateReply(t *testing.T) {
 }
 
 func TestSettleNotPrinted(t *testing.T) {
-	r := startRig(t, evolissim.Options{}, evolis.Options{Timeout: 300 * time.Millisecond, MoveTimeout: 300 * time.Millisecond})
+	r := startRig(t, evolissim.Options{}, evolis.Options{Timeout: 500 * time.Millisecond, MoveTimeout: 500 * time.Millisecond})
 	ctx := context.Background()
 	job, err := r.printer.FeedToContactless(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
 	r.sim.RibbonOutAt(1)
-	r.sim.LateReply("Se", 550*time.Millisecond)
+	r.sim.LateReply("Se", 900*time.Millisecond)
 	if err := r.printer.PrintFaces(ctx, job, testFace(1), nil); !errors.Is(err, devices.ErrUnconfirmed) {
 		t.Fatalf("print error = %v, want ErrUnconfirmed", err)
 	}
