@@ -43,6 +43,11 @@ type Record struct {
 	At time.Time
 }
 
+// maxRecordBytes bounds one queued record, so that a batch of BatchSize
+// records stays far below the server's request limit and no single record
+// can make every batch that carries it fail.
+const maxRecordBytes = 16 << 10
+
 // Enqueue adds a record to the outbox inside tx, so the row commits or rolls
 // back with the caller's issuance step. The record is sent after the commit.
 // Enqueueing a key that is already queued with the same content does
@@ -53,6 +58,10 @@ func (s *Service) Enqueue(ctx context.Context, tx *sql.Tx, r Record) (string, er
 		return "", err
 	}
 	b, _ := json.Marshal(body)
+	if len(b) > maxRecordBytes {
+		return "", fmt.Errorf("%s record for card %s has %d bytes, more than %d: shorten the reason",
+			r.Kind, r.CardSerial, len(b), maxRecordBytes)
+	}
 	now := formatTime(s.o.Now())
 	res, err := tx.ExecContext(ctx, `INSERT INTO sync_outbox (idempotency_key, kind, application_id,
 		permit_number, card_serial, body, next_attempt_at, created_at) VALUES (?,?,?,?,?,?,?,?)

@@ -102,6 +102,9 @@ func setCursor(ctx context.Context, tx *sql.Tx, feed string, after int64, now ti
 
 func (s *Service) applicationPage(ctx context.Context, after int64) (func(*sql.Tx) error, int, int64, bool, Observation, error) {
 	page, obs, err := s.o.Client.Applications(ctx, after, s.o.PageSize, !s.o.SkipPhotos)
+	if err == nil {
+		err = checkApplications(after, page)
+	}
 	if err != nil {
 		return nil, 0, 0, false, obs, err
 	}
@@ -152,6 +155,9 @@ func upsertApplication(ctx context.Context, stmt *sql.Stmt, a api.Application, n
 
 func (s *Service) revocationPage(ctx context.Context, after int64) (func(*sql.Tx) error, int, int64, bool, Observation, error) {
 	page, obs, err := s.o.Client.Revocations(ctx, after, s.o.PageSize)
+	if err == nil {
+		err = checkSeqs(after, page.Next, len(page.Items), func(i int) int64 { return page.Items[i].Seq })
+	}
 	if err != nil {
 		return nil, 0, 0, false, obs, err
 	}
@@ -174,6 +180,9 @@ func (s *Service) revocationPage(ctx context.Context, after int64) (func(*sql.Tx
 
 func (s *Service) houseCodePage(ctx context.Context, after int64) (func(*sql.Tx) error, int, int64, bool, Observation, error) {
 	page, obs, err := s.o.Client.HouseCodeChanges(ctx, after, s.o.PageSize)
+	if err == nil {
+		err = checkSeqs(after, page.Next, len(page.Items), func(i int) int64 { return page.Items[i].Seq })
+	}
 	if err != nil {
 		return nil, 0, 0, false, obs, err
 	}
@@ -210,4 +219,31 @@ func upsertHouseCode(ctx context.Context, stmt execer, h api.HouseCode, now time
 	a := h.Address
 	_, err := stmt.ExecContext(ctx, a.HouseCode, h.Seq, a.District, a.Street, a.Community, a.Detail, string(h.Status), formatTime(now))
 	return err
+}
+
+// checkSeqs accepts a page only when its items follow the cursor in
+// increasing sequence and next is the last item's sequence.
+func checkSeqs(after, next int64, n int, seq func(int) int64) error {
+	prev := after
+	for i := 0; i < n; i++ {
+		if seq(i) <= prev {
+			return fmt.Errorf("%w: item %d has sequence %d, not after %d", ErrMalformed, i, seq(i), prev)
+		}
+		prev = seq(i)
+	}
+	if n > 0 && next != prev {
+		return fmt.Errorf("%w: next cursor %d is not the last sequence %d", ErrMalformed, next, prev)
+	}
+	return nil
+}
+
+// checkApplications also rejects applications without the fields a card
+// needs to be looked up and issued.
+func checkApplications(after int64, page api.ApplicationPage) error {
+	for _, a := range page.Items {
+		if a.Id == "" || a.PermitNumber == "" || a.Holder.IdNumber == "" {
+			return fmt.Errorf("%w: application %q lacks an id, permit number or identity number", ErrMalformed, a.Id)
+		}
+	}
+	return checkSeqs(after, page.Next, len(page.Items), func(i int) int64 { return page.Items[i].Seq })
 }

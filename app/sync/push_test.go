@@ -287,3 +287,18 @@ func TestEnqueueRollsBackWithCaller(t *testing.T) {
 		t.Errorf("%d outbox rows survived the rolled-back issuance step", st.OutboxDepth)
 	}
 }
+
+func TestEnqueueRejectsHugeRecord(t *testing.T) {
+	ds := committedSeed(t)
+	c := startCentral(t, ds, server.Faults{})
+	s := newStation(t, c, stationOptions{})
+	a := approved(ds, "DEV-0001")[0]
+	err := store.InTx(context.Background(), s.db, func(tx *sql.Tx) error {
+		_, err := s.svc.Enqueue(context.Background(), tx, Record{Kind: KindSpoiled, ApplicationID: a.ID,
+			PermitNumber: a.PermitNumber, CardSerial: "04A1", Reason: strings.Repeat("卡", 10000)})
+		return err
+	})
+	if err == nil || !strings.Contains(err.Error(), "shorten the reason") {
+		t.Errorf("30 KB reason: %v, want a size error", err)
+	}
+}
