@@ -143,6 +143,8 @@ func (s *Service) Push(ctx context.Context) (PushReport, error) {
 	if s.o.Client == nil {
 		return rep, fmt.Errorf("%w: central.url is not configured", ErrOffline)
 	}
+	s.pushMu.Lock()
+	defer s.pushMu.Unlock()
 	for ctx.Err() == nil {
 		rows, err := s.due(ctx, s.batchSize())
 		if err != nil || len(rows) == 0 {

@@ -32,6 +32,8 @@ func (s *Service) Pull(ctx context.Context) (PullReport, error) {
 	if s.o.Client == nil {
 		return rep, fmt.Errorf("%w: central.url is not configured", ErrOffline)
 	}
+	s.pullMu.Lock()
+	defer s.pullMu.Unlock()
 	var err error
 	if rep.Applications, err = s.pullFeed(ctx, FeedApplications, s.applicationPage); err != nil {
 		return rep, err

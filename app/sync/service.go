@@ -86,6 +86,10 @@ type Service struct {
 	log  *slog.Logger
 	wake chan struct{}
 
+	// pushMu and pullMu serialise Push and Pull, so that Run and a manual
+	// sync never send the same batch or page at the same time.
+	pushMu, pullMu gosync.Mutex
+
 	mu       gosync.Mutex
 	failures int // consecutive push failures, to shrink batches
 	rng      *mrand.Rand
