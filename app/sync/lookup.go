@@ -95,9 +95,9 @@ type HouseCodeLookup struct {
 	AsOf   time.Time
 }
 
-// LookupHouseCode resolves a house code online and caches the answer; when
-// the link is down it answers from the cached register. A code unknown to
-// the answering side returns ErrHouseCodeNotFound.
+// LookupHouseCode resolves a house code online and caches the result. When
+// the link is down, it reads the cached register instead. A code unknown to
+// the side that was asked returns ErrHouseCodeNotFound.
 func (s *Service) LookupHouseCode(ctx context.Context, code string) (HouseCodeLookup, error) {
 	if s.o.Client != nil {
 		lctx, cancel := context.WithTimeout(ctx, s.o.LookupTimeout)
