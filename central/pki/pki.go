@@ -120,9 +120,12 @@ func newCA(dir string, now time.Time) (*CA, error) {
 	if err != nil {
 		return nil, err
 	}
+	sn := serial()
+	// The serial in the name tells CAs apart in error messages.
+	name := fmt.Sprintf("permitdesk development central CA %x", sn.Bytes()[:4])
 	tmpl := &x509.Certificate{
-		SerialNumber:          serial(),
-		Subject:               pkix.Name{CommonName: "permitdesk development central CA", Organization: []string{"permitdesk"}},
+		SerialNumber:          sn,
+		Subject:               pkix.Name{CommonName: name, Organization: []string{"permitdesk"}},
 		NotBefore:             now.Add(-7 * 24 * time.Hour),
 		NotAfter:              now.AddDate(10, 0, 0),
 		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageCRLSign,
