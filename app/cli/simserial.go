@@ -143,7 +143,8 @@ func newSimRewriterCmd(env *Env) *cobra.Command {
 		Short: "Emulate the rewritable-strip printer on a pseudo-terminal",
 		Long: "Emulate a TCP300II-style rewriter on a pseudo-terminal linked at --link. After\n" +
 			"each erase or print the card's strip is written to --out as strip-NNNN.png.\n" +
-			"--control takes insert, remove, cover open|closed, nak N, corrupt N and status.",
+			"--control takes insert, remove, cover open|closed, nak N, corrupt N, hangup MS\n" +
+			"and status.",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			log, err := env.Logger()

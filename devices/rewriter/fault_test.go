@@ -153,3 +153,35 @@ func TestMessagesBothLanguages(t *testing.T) {
 		}
 	}
 }
+
+func TestLineDropReconnects(t *testing.T) {
+	sim, err := rewritersim.New(rewritersim.Options{Link: t.TempDir() + "/rewriter", CardInserted: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	go sim.Run(ctx)
+	t.Cleanup(func() { cancel(); sim.Wait() })
+	rw, err := rewriter.Open(rewriter.Options{Port: serialport.Options{Path: sim.Path()},
+		Timeout: 2 * time.Second, ReconnectWait: 10 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rw.Close()
+
+	if _, err := rw.Status(ctx); err != nil {
+		t.Fatal(err)
+	}
+	sim.Hangup(300 * time.Millisecond)
+	_, err = rw.Status(ctx)
+	wantCode(t, err, rewriter.CodeOffline)
+	if !errors.Is(err, devices.ErrNotConnected) {
+		t.Errorf("error %v does not wrap ErrNotConnected", err)
+	}
+	if err := rw.Rewrite(ctx, stripImage()); err != nil {
+		t.Fatalf("rewrite after the line came back: %v", err)
+	}
+	if !sameImage(sim.Image(), stripImage()) {
+		t.Error("strip differs from the image sent after reconnecting")
+	}
+}

@@ -65,6 +65,9 @@ type Options struct {
 	// Resends is the number of times a command is sent again after a NAK;
 	// 0 means 3.
 	Resends int
+	// ReconnectWait is how long a command waits for a port that failed to
+	// come back; 0 means it tries to open the port once.
+	ReconnectWait time.Duration
 	// Logger receives resends and errors; nil discards them.
 	Logger *slog.Logger
 	// Dial opens the byte stream; nil means serialport.Open.
@@ -135,11 +138,9 @@ func (r *Rewriter) Do(ctx context.Context, op string, cmd byte, data []byte, tim
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.conn == nil {
-		conn, err := r.opts.Dial(r.opts.Port)
-		if err != nil {
+		if err := r.redialLocked(ctx); err != nil {
 			return nil, r.fail(op, CodeOffline, err)
 		}
-		r.conn, r.rest = conn, nil
 	}
 	frame, err := EncodeCommand(cmd, data)
 	if err != nil {
@@ -169,6 +170,28 @@ func (r *Rewriter) Do(ctx context.Context, op string, cmd byte, data []byte, tim
 }
 
 var errNAK = errors.New("rewriter replied NAK")
+
+// redialLocked opens the port again after a failure closed it, waiting up to
+// Options.ReconnectWait for it to come back.
+func (r *Rewriter) redialLocked(ctx context.Context) error {
+	deadline := time.Now().Add(r.opts.ReconnectWait)
+	for {
+		conn, err := r.opts.Dial(r.opts.Port)
+		if err == nil {
+			r.conn, r.rest = conn, nil
+			r.log.Info("rewriter port reopened")
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+}
 
 func (r *Rewriter) exchangeLocked(ctx context.Context, op string, frame []byte, timeout time.Duration) (Response, error) {
 	if _, err := serialport.WriteFull(r.conn, frame); err != nil {

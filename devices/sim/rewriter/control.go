@@ -8,11 +8,12 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // ServeControl accepts commands on a unix socket at path until ctx ends:
-// "insert", "remove", "cover open|closed", "nak N", "corrupt N" and
-// "status"; each gets "ok ..." or "err ..." back.
+// "insert", "remove", "cover open|closed", "nak N", "corrupt N",
+// "hangup MS" and "status"; each gets "ok ..." or "err ..." back.
 func (s *Sim) ServeControl(ctx context.Context, path string) error {
 	os.Remove(path)
 	ln, err := net.Listen("unix", path)
@@ -65,8 +66,10 @@ func (s *Sim) Control(line string) string {
 		s.NakNext(n)
 	case f[0] == "corrupt" && n >= 0:
 		s.CorruptNext(n)
+	case f[0] == "hangup" && n >= 0:
+		s.Hangup(time.Duration(n) * time.Millisecond)
 	default:
-		return fmt.Sprintf("err unknown or malformed command %q: use insert, remove, cover open|closed, nak N, corrupt N or status", line)
+		return fmt.Sprintf("err unknown or malformed command %q: use insert, remove, cover open|closed, nak N, corrupt N, hangup MS or status", line)
 	}
 	return "ok"
 }

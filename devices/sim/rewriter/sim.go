@@ -72,6 +72,7 @@ type Sim struct {
 	images    []string
 	nakNext   int
 	badBCC    int
+	hangup    chan time.Duration
 }
 
 // New creates the pseudo-terminal and the link.
@@ -92,7 +93,7 @@ func New(opts Options) (*Sim, error) {
 		return nil, err
 	}
 	s := &Sim{opts: opts, log: opts.Logger.With("device", "rewriter-sim"), pty: pt, done: make(chan struct{}),
-		card: rewriter.CardNone}
+		card: rewriter.CardNone, hangup: make(chan time.Duration, 1)}
 	if opts.CardInserted {
 		s.card = rewriter.CardAtInlet
 	}
@@ -104,6 +105,8 @@ func (s *Sim) Path() string {
 	if s.opts.Link != "" {
 		return s.opts.Link
 	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	return s.pty.SlavePath
 }
 
@@ -113,14 +116,48 @@ func (s *Sim) Wait() { <-s.done }
 // Run serves the rewriter until ctx ends.
 func (s *Sim) Run(ctx context.Context) error {
 	defer close(s.done)
-	defer s.pty.RemoveLink()
-	defer s.pty.Close()
+	for {
+		s.mu.Lock()
+		pt := s.pty
+		s.mu.Unlock()
+		down, err := s.serve(ctx, pt)
+		if ctx.Err() != nil || err != nil {
+			pt.RemoveLink()
+			pt.Close()
+			return err
+		}
+		if err := s.replug(ctx, down); err != nil {
+			return err
+		}
+	}
+}
+
+// replug brings a new pseudo-terminal up at the link after down.
+func (s *Sim) replug(ctx context.Context, down time.Duration) error {
+	select {
+	case <-ctx.Done():
+		return nil
+	case <-time.After(down):
+	}
+	pt, err := serialport.OpenPty(s.opts.Link)
+	if err != nil {
+		return err
+	}
+	s.mu.Lock()
+	s.pty = pt
+	s.mu.Unlock()
+	return nil
+}
+
+// serve answers frames on one pseudo-terminal. It returns after a Hangup
+// with the time the line stays down, or when ctx ends.
+func (s *Sim) serve(ctx context.Context, pt *serialport.Pty) (time.Duration, error) {
 	in := make(chan []byte, 64)
 	go func() {
 		defer close(in)
 		for {
 			buf := make([]byte, 2048)
-			n, err := s.pty.Master.Read(buf)
+			n, err := pt.Master.Read(buf)
 			if n > 0 {
 				in <- buf[:n]
 			}
@@ -129,16 +166,20 @@ func (s *Sim) Run(ctx context.Context) error {
 			}
 		}
 	}()
-	var pending []byte
-	var lastResp []byte
+	var pending, lastResp []byte
 	resends := 0
 	for {
 		select {
 		case <-ctx.Done():
-			return nil
+			return 0, nil
+		case down := <-s.hangup:
+			s.log.Warn("fault: line hung up", "down", down)
+			pt.RemoveLink()
+			pt.Close()
+			return down, nil
 		case b, ok := <-in:
 			if !ok {
-				return errors.New("rewriter line closed")
+				return 0, errors.New("rewriter line closed")
 			}
 			pending = append(pending, b...)
 		}
@@ -151,29 +192,38 @@ func (s *Sim) Run(ctx context.Context) error {
 				pending = pending[1:]
 				if lastResp != nil && resends < 3 {
 					resends++
-					s.pty.Master.Write(lastResp)
+					pt.Master.Write(lastResp)
 				}
 				continue
 			}
 			body, n, err := rewriter.ParseFrame(pending)
+			pending = pending[n:]
 			if errors.Is(err, rewriter.ErrIncomplete) {
-				pending = pending[n:]
 				break
 			}
-			pending = pending[n:]
 			if err != nil {
 				s.log.Warn("damaged command, replying NAK", "error", err)
-				s.pty.Master.Write([]byte{rewriter.NAK})
+				pt.Master.Write([]byte{rewriter.NAK})
 				continue
 			}
 			resp, good := s.handle(ctx, body)
 			if good != nil {
 				lastResp, resends = good, 0
 			}
-			if _, err := s.pty.Master.Write(resp); err != nil {
-				return err
+			if _, err := pt.Master.Write(resp); err != nil {
+				return 0, err
 			}
 		}
+	}
+}
+
+// Hangup drops the line now and brings a new pseudo-terminal up at the link
+// after down, as a USB serial adapter does when it is unplugged and
+// plugged back.
+func (s *Sim) Hangup(down time.Duration) {
+	select {
+	case s.hangup <- down:
+	default:
 	}
 }
 
