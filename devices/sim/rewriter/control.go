@@ -11,9 +11,10 @@ import (
 	"time"
 )
 
-// ServeControl accepts commands on a unix socket at path until ctx ends:
-// "insert", "remove", "cover open|closed", "nak N", "corrupt N",
-// "hangup MS" and "status"; each gets "ok ..." or "err ..." back.
+// ServeControl accepts commands on a unix socket at path until ctx ends.
+// The commands are "insert", "remove", "cover open|closed", "nak N",
+// "corrupt N", "hangup MS" and "status". Each gets "ok ..." or "err ..."
+// back.
 func (s *Sim) ServeControl(ctx context.Context, path string) error {
 	os.Remove(path)
 	ln, err := net.Listen("unix", path)

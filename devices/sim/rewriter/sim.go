@@ -1,13 +1,14 @@
 // Package rewritersim emulates a Star TCP300II-style rewritable-card printer
-// on a pseudo-terminal: `STX cmd data ETX BCC` frames, NAK for a damaged
-// command, DLE for a command it rejects, the host's ACK after each response
-// (a NAK from the host gets the response again), the seven-character status,
-// image lines into a 480 x 320 buffer, erase, print, erase+print with
-// discharge, ROM version and the transport count. After each erase or print
-// it writes the card's rewritable area to a PNG.
+// on a pseudo-terminal. It reads `STX cmd data ETX BCC` frames, replies NAK
+// to a damaged command and DLE to a command it rejects, and expects the
+// host's ACK after each response; a NAK from the host gets the response
+// again. It implements the seven-character status, image lines into a
+// 480 x 320 buffer, erase, print, erase+print with discharge, the ROM version
+// and the transport count. After each erase or print it writes the card's
+// rewritable area to a PNG.
 //
 // Limits: character printing (41h), internal images (42h), LED control and
-// the magnetic commands answer DLE. Status bytes other than '0' and 51h are
+// the magnetic commands get DLE. Status bytes other than '0' and 51h are
 // this project's own choice.
 package rewritersim
 
@@ -149,7 +150,7 @@ func (s *Sim) replug(ctx context.Context, down time.Duration) error {
 	return nil
 }
 
-// serve answers frames on one pseudo-terminal. It returns after a Hangup
+// serve replies to frames on one pseudo-terminal. It returns after a Hangup
 // with the time the line stays down, or when ctx ends.
 func (s *Sim) serve(ctx context.Context, pt *serialport.Pty) (time.Duration, error) {
 	in := make(chan []byte, 64)
