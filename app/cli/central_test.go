@@ -145,3 +145,54 @@ func enqueueIssuedRecord(t *testing.T, dataDir string) (key, appID string) {
 	}
 	return key, appID
 }
+
+func TestCentralAdminFaultsAndApprove(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	centralDir := filepath.Join(dir, "central")
+	pkiDir := filepath.Join(centralDir, "pki")
+	if _, err := runCentralCLI(t, ctx, "central", "pki", "init", "--dir", pkiDir); err != nil {
+		t.Fatal(err)
+	}
+	url := serveCentralCLI(t, centralDir)
+	cfgPath := filepath.Join(dir, "permitdesk.toml")
+	cfg := fmt.Sprintf("station_id = \"DEV-0001\"\ndata_dir = %q\n[central]\nurl = %q\nca_file = %q\n"+
+		"cert_file = %q\nkey_file = %q\n", filepath.Join(dir, "ws"), url, filepath.Join(pkiDir, "ca.pem"),
+		filepath.Join(pkiDir, "station-DEV-0001.pem"), filepath.Join(pkiDir, "station-DEV-0001-key.pem"))
+	if err := os.WriteFile(cfgPath, []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+
+	if _, err := runCentralCLI(t, ctx, "central", "admin", "--data", centralDir, "faults", "--url", url,
+		"--error-rate", "1"); err != nil {
+		t.Fatal(err)
+	}
+	_, err := runCentralCLI(t, ctx, "--config", cfgPath, "--log-level", "error", "sync", "--once")
+	if err == nil || !strings.Contains(err.Error(), "HTTP 503") {
+		t.Fatalf("sync with every request failing: %v, want HTTP 503", err)
+	}
+	out, err := runCentralCLI(t, ctx, "--config", cfgPath, "--log-level", "error", "sync", "status")
+	if err != nil || !strings.Contains(out, "offline since") {
+		t.Errorf("status while failing: %v\n%s", err, out)
+	}
+
+	if _, err := runCentralCLI(t, ctx, "central", "admin", "--data", centralDir, "faults", "--url", url); err != nil {
+		t.Fatal(err)
+	}
+	out, err = runCentralCLI(t, ctx, "central", "admin", "--data", centralDir, "list", "--status", "pending",
+		"--station", "DEV-0001", "--json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var pending []cstore.Summary
+	if err := json.Unmarshal([]byte(out), &pending); err != nil || len(pending) == 0 {
+		t.Fatalf("pending list: %v\n%s", err, out)
+	}
+	if out, err = runCentralCLI(t, ctx, "central", "admin", "--data", centralDir, "approve", pending[0].ID); err != nil {
+		t.Fatalf("approve: %v\n%s", err, out)
+	}
+	out, err = runCentralCLI(t, ctx, "--config", cfgPath, "--log-level", "error", "sync", "--once")
+	if err != nil || !strings.Contains(out, "pulled 521 applications") {
+		t.Errorf("sync after clearing faults and one approval: %v\n%s", err, out)
+	}
+}
