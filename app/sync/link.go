@@ -11,16 +11,24 @@ import (
 // observe stores a successful exchange: the link is up, and the skew and
 // server sequence are fresh.
 func (s *Service) observe(ctx context.Context, obs Observation) {
-	skew := obs.Skew()
-	_, err := s.o.DB.ExecContext(ctx, `UPDATE sync_link SET offline_since = NULL, last_success_at = ?,
-		last_error = '', clock_skew_ms = ?, skew_measured_at = ?, server_seq = max(server_seq, ?) WHERE id = 1`,
-		formatTime(obs.Received), skew.Milliseconds(), formatTime(obs.Received), obs.ServerSeq)
-	if err != nil {
+	if err := s.storeObservation(ctx, s.o.DB, obs); err != nil {
 		s.log.Error("store link state", "error", err)
 	}
-	if abs(skew) > s.o.SkewTolerance {
+}
+
+// storeObservation writes the link state through db, which may be the
+// transaction that stores the exchange's results.
+func (s *Service) storeObservation(ctx context.Context, db interface {
+	ExecContext(context.Context, string, ...any) (sql.Result, error)
+}, obs Observation) error {
+	skew := obs.Skew()
+	_, err := db.ExecContext(ctx, `UPDATE sync_link SET offline_since = NULL, last_success_at = ?,
+		last_error = '', clock_skew_ms = ?, skew_measured_at = ?, server_seq = max(server_seq, ?) WHERE id = 1`,
+		formatTime(obs.Received), skew.Milliseconds(), formatTime(obs.Received), obs.ServerSeq)
+	if err == nil && abs(skew) > s.o.SkewTolerance {
 		s.log.Warn("station clock differs from the central system", "skew", skew.Round(time.Second))
 	}
+	return err
 }
 
 // linkFailed records that the central system could not be used.

@@ -206,12 +206,11 @@ func (s *Service) pushBatch(ctx context.Context, rows []queued, rep *PushReport)
 		s.batchFailed(ctx, rows, err)
 		return err
 	}
-	s.observe(ctx, obs)
 	s.mu.Lock()
 	s.failures = 0
 	s.mu.Unlock()
 	rep.Batches++
-	return s.applyResults(ctx, rows, res.Results, rep)
+	return s.applyResults(ctx, rows, res.Results, obs, rep)
 }
 
 // checkResults accepts a reply only when it holds exactly one result for
@@ -262,7 +261,9 @@ func (s *Service) batchFailed(ctx context.Context, rows []queued, err error) {
 	s.log.Warn("push failed", "records", len(rows), "error", err)
 }
 
-func (s *Service) applyResults(ctx context.Context, rows []queued, results []api.RecordResult, rep *PushReport) error {
+// applyResults stores the results and the link state in one transaction.
+func (s *Service) applyResults(ctx context.Context, rows []queued, results []api.RecordResult, obs Observation,
+	rep *PushReport) error {
 	byKey := make(map[string]queued, len(rows))
 	for _, q := range rows {
 		byKey[q.key] = q
@@ -275,6 +276,9 @@ func (s *Service) applyResults(ctx context.Context, rows []queued, results []api
 			return err
 		}
 		defer sent.Close()
+		if err := s.storeObservation(ctx, tx, obs); err != nil {
+			return err
+		}
 		for _, r := range results {
 			a, err := s.applyResult(ctx, tx, sent, byKey[r.IdempotencyKey], r, now, rep)
 			if err != nil {
