@@ -50,8 +50,8 @@ const maxRecordBytes = 16 << 10
 
 // Enqueue adds a record to the outbox inside tx, so the row commits or rolls
 // back with the caller's issuance step. The record is sent after the commit.
-// Enqueueing a key that is already queued with the same content does
-// nothing, and with different content fails. It returns the key.
+// Enqueueing a key that is already queued for the same kind and card does
+// nothing, and for another kind or card fails. It returns the key.
 func (s *Service) Enqueue(ctx context.Context, tx *sql.Tx, r Record) (string, error) {
 	body, err := s.recordBody(r)
 	if err != nil {

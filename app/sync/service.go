@@ -203,7 +203,11 @@ func newKey(station string) string {
 	return station + "-" + hex.EncodeToString(b)
 }
 
-func formatTime(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) }
+// timeLayout has a fixed width, so stored times compare correctly as text in
+// SQL; RFC 3339 with trimmed fractions would not.
+const timeLayout = "2006-01-02T15:04:05.000000000Z"
+
+func formatTime(t time.Time) string { return t.UTC().Format(timeLayout) }
 
 func parseTime(s string) time.Time {
 	t, _ := time.Parse(time.RFC3339Nano, s)
