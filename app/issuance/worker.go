@@ -64,7 +64,9 @@ type Worker struct {
 // when no lock directory is given.
 var processLocks sync.Map
 
-// NewWorker locks the printer for this worker. Close releases it.
+// NewWorker locks the printer for this worker. Close releases it. Call
+// Recover once before running jobs, so jobs a previous run left mid-way are
+// moved to needs_attention first.
 func NewWorker(o WorkerOptions) (*Worker, error) {
 	if o.Service == nil || o.CardPath == nil || o.Encoder == nil || o.Faces == nil {
 		return nil, errors.New("worker needs a service, a card path, an encoder and a face renderer")
