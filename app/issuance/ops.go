@@ -57,7 +57,7 @@ func (s *Service) queued(ctx context.Context, id int64) (*Job, error) {
 
 func (s *Service) permitFor(ctx context.Context, applicationID string) (permit.Permit, error) {
 	if s.opt.Applications == nil {
-		return permit.Permit{}, errors.New("no application source configured")
+		return permit.Permit{}, errors.New("no application source configured: set Options.Applications (the sync service)")
 	}
 	app, err := s.opt.Applications.Application(ctx, applicationID)
 	if err != nil {
