@@ -17,7 +17,7 @@ import (
 // issuers may queue, run and hand over jobs.
 var issuers = []operators.Role{operators.Clerk, operators.Supervisor}
 
-// Enqueue queues a job for an approved application. It refuses an
+// Enqueue queues a job for an approved application. It rejects an
 // application that has an open job, whose permit already has an issued card,
 // or that was cancelled or revoked.
 func (s *Service) Enqueue(ctx context.Context, sess *operators.Session, applicationID string) (*Job, error) {
