@@ -133,6 +133,7 @@ func NewRoot(env *Env) *cobra.Command {
 		newDBCmd(env),
 	)
 	root.AddCommand(newSimCmd(env))
+	root.AddCommand(newDemoCmd(env))
 	root.AddCommand(newPrinterCmd(env))
 	root.AddCommand(newRewriterCmd(env))
 	root.AddCommand(newDevicesCmd(env))
