@@ -17,8 +17,9 @@ export default tseslint.config(
     },
   },
   {
+    // e2e scripts run in Node and evaluate callbacks in the page.
     files: ["**/*.{js,mjs}"],
     extends: [js.configs.recommended],
-    languageOptions: { globals: globals.node },
+    languageOptions: { globals: { ...globals.node, ...globals.browser } },
   },
 );
