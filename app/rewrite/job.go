@@ -293,6 +293,7 @@ func (s *Service) finish(ctx context.Context, j *Job, err error) (Job, error) {
 }
 
 func (s *Service) progress(j *Job, step string, percent int, msg string) {
+	s.hook(step)
 	s.bus.publish(Progress{JobID: j.ID, State: stepState[step], Step: step, Percent: percent, Message: msg,
 		At: s.o.Now()})
 }

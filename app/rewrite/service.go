@@ -101,6 +101,8 @@ type Service struct {
 	bus *bus
 	log *slog.Logger
 	run sync.Mutex
+	// hook runs before each progress event is published; tests only.
+	hook func(step string)
 }
 
 // New returns a Service.
@@ -115,7 +117,7 @@ func New(o Options) (*Service, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Service{o: o, enc: enc, bus: newBus(), log: o.Logger.With("component", "rewrite"),
+	return &Service{o: o, enc: enc, bus: newBus(), log: o.Logger.With("component", "rewrite"), hook: func(string) {},
 		raw: &rawChip{reader: o.Reader, keys: o.Keys, maxAPDU: o.MaxAPDU, extended: o.Extended}}, nil
 }
 
