@@ -43,14 +43,13 @@ func init() {
 
 // stackOptions are the flags of `sim stack`.
 type stackOptions struct {
-	dir        string
-	seedDir    string
-	station    string
-	addr       string
-	fast       bool
-	idCards    int
-	hopper     int
-	configOnly bool
+	dir     string
+	seedDir string
+	station string
+	addr    string
+	fast    bool
+	idCards int
+	hopper  int
 }
 
 // Files that `sim stack` creates inside its directory. The demo and the
