@@ -1,0 +1,55 @@
+# permitdesk: every target first runs scripts/setup, which installs what is
+# missing (Debian packages, Go modules, npm packages, staticcheck) and is fast
+# when everything is present.
+
+GO_LDFLAGS = -X permitdesk/app/cli.Version=$(VERSION) \
+             -X permitdesk/app/cli.Commit=$(COMMIT) \
+             -X permitdesk/app/cli.Date=$(DATE)
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+COMMIT  ?= $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
+DATE    ?= $(shell date -u +%Y-%m-%dT%H:%M:%SZ)
+BINARY  = build/bin/permitdesk
+SCREENS = shell issue rewrite queue diagnostics settings
+
+.PHONY: setup build test lint demo screenshot dev bindings
+
+setup:
+	@scripts/setup
+
+## build: the desktop and CLI binary in build/bin/permitdesk
+build: setup
+	go tool wails build -tags webkit2_41 -m -nosyncgomod -ldflags "$(GO_LDFLAGS)"
+
+## test: every check; see scripts/test
+test: setup
+	scripts/test
+
+## lint: Go vet, staticcheck, the frontend type check and eslint
+lint: setup
+	go vet ./...
+	PATH="$$(go env GOPATH)/bin:$$PATH" staticcheck ./...
+	npm --prefix frontend run --silent typecheck
+	npm --prefix frontend run --silent lint
+
+## demo: open the desktop window (needs a display)
+demo: build
+	@if [ -n "$$DISPLAY" ] || [ -n "$$WAYLAND_DISPLAY" ]; then \
+		$(BINARY); \
+	else \
+		echo "No display: run 'xvfb-run -a $(BINARY)' for a headless window,"; \
+		echo "'make screenshot' to capture each screen into docs/screenshots,"; \
+		echo "or '$(BINARY) --help' for the headless commands."; \
+	fi
+
+## screenshot: capture each screen of the real window into docs/screenshots
+screenshot: build
+	scripts/window-screenshot $(BINARY) docs/screenshots $(SCREENS)
+
+## dev: wails dev with live reload; the bound Go methods are reachable from a
+## browser at http://127.0.0.1:34115
+dev: setup
+	go tool wails dev -tags webkit2_41 -m -nosyncgomod -devserver 127.0.0.1:34115
+
+## bindings: regenerate frontend/wailsjs after changing app/ui
+bindings: setup
+	go tool wails generate module -tags webkit2_41
