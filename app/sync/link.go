@@ -54,6 +54,12 @@ func isLinkError(err error) bool {
 	return false
 }
 
+// isCentralError reports whether err came from the central system or the
+// link to it; such errors are shown in Status.
+func isCentralError(err error) bool {
+	return isLinkError(err) || errors.Is(err, ErrRequest) || errors.Is(err, ErrNotFound)
+}
+
 // skew returns the last measured clock skew, if any.
 func (s *Service) skew(ctx context.Context) (time.Duration, bool) {
 	var ms sql.NullInt64

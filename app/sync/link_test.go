@@ -128,8 +128,12 @@ func TestCertificateRefused(t *testing.T) {
 			if !strings.Contains(err.Error(), tc.message) {
 				t.Errorf("message %q does not contain %q", err, tc.message)
 			}
-			if st := mustStatus(t, s); st.OutboxDepth != 1 {
+			st := mustStatus(t, s)
+			if st.OutboxDepth != 1 {
 				t.Errorf("outbox depth %d after the refusal, want the record kept", st.OutboxDepth)
+			}
+			if st.OfflineSince == nil || !strings.Contains(st.LastError, tc.message) {
+				t.Errorf("status does not show the refusal: offline since %v, last error %q", st.OfflineSince, st.LastError)
 			}
 		})
 	}

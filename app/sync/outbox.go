@@ -241,7 +241,7 @@ func (s *Service) batchFailed(ctx context.Context, rows []queued, err error) {
 	s.mu.Lock()
 	s.failures++
 	s.mu.Unlock()
-	if isLinkError(err) {
+	if isCentralError(err) {
 		s.linkFailed(ctx, err)
 	}
 	next := s.o.Now()

@@ -58,7 +58,7 @@ func (s *Service) pullFeed(ctx context.Context, feed string, fetch pageFunc) (in
 	for {
 		save, n, next, more, obs, err := fetch(ctx, after)
 		if err != nil {
-			if isLinkError(err) {
+			if isCentralError(err) {
 				s.linkFailed(ctx, err)
 			}
 			return total, fmt.Errorf("pull %s after %d: %w", feed, after, err)
