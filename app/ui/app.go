@@ -15,7 +15,9 @@ import (
 	"sync"
 
 	"permitdesk/app/config"
+	"permitdesk/app/issuance"
 	"permitdesk/app/logging"
+	"permitdesk/app/operators"
 	"permitdesk/app/ui/prefs"
 )
 
@@ -33,6 +35,11 @@ type Options struct {
 	// Devices reports device states; nil means ConfigDevices over
 	// Config.Devices.
 	Devices DeviceSource
+	// Operators logs operators in and approves supervisor actions; nil
+	// leaves the window without login.
+	Operators *operators.Service
+	// Issuance lists and moves issuance jobs; nil leaves the Queue empty.
+	Issuance *issuance.Service
 	// Log receives the layer's log lines; nil discards them.
 	Log *slog.Logger
 }
@@ -47,6 +54,7 @@ type App struct {
 	ctx      context.Context
 	emit     func(ctx context.Context, name string, data ...any)
 	language string
+	session  *operators.Session
 }
 
 // NewApp returns an App. Events are dropped until startup gives it a Wails
@@ -142,7 +150,7 @@ func (a *App) StatusSnapshot() Status {
 		Station:  a.opts.Config.StationID,
 		Devices:  a.devices.DeviceStatuses(a.context()),
 		Central:  centralStatus(a.opts.Config.Central),
-		Operator: OperatorStatus{},
+		Operator: a.operator(),
 	}
 }
 

@@ -48,6 +48,7 @@ type CentralStatus struct {
 // OperatorStatus is the operator session.
 type OperatorStatus struct {
 	LoggedIn bool   `json:"loggedIn"`
+	Login    string `json:"login"`
 	Name     string `json:"name"`
 	// Role is clerk, technician or supervisor; empty when nobody is logged in.
 	Role string `json:"role"`

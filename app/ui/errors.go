@@ -6,6 +6,8 @@ import (
 	"fmt"
 
 	"permitdesk/app/config"
+	"permitdesk/app/issuance"
+	"permitdesk/app/operators"
 	"permitdesk/app/store"
 	"permitdesk/devices"
 )
@@ -14,6 +16,15 @@ import (
 // the code for support; it branches only on the codes listed here.
 const (
 	CodeInternal         = "internal"
+	CodeUnavailable      = "unavailable"
+	CodeBadCredentials   = "bad_credentials"
+	CodeAccountLocked    = "account_locked"
+	CodeAccountDisabled  = "account_disabled"
+	CodeNotLoggedIn      = "not_logged_in"
+	CodeForbidden        = "forbidden"
+	CodeApprovalRequired = "approval_required"
+	CodeNotFound         = "not_found"
+	CodeBadTransition    = "bad_transition"
 	CodeInvalidArgument  = "invalid_argument"
 	CodeConfigInvalid    = "config_invalid"
 	CodeDatabaseTooNew   = "database_too_new"
@@ -63,6 +74,15 @@ var sentinelCodes = []struct {
 	code string
 }{
 	{config.ErrInvalid, CodeConfigInvalid},
+	{operators.ErrBadCredentials, CodeBadCredentials},
+	{operators.ErrLocked, CodeAccountLocked},
+	{operators.ErrDisabled, CodeAccountDisabled},
+	{operators.ErrNoSession, CodeNotLoggedIn},
+	{operators.ErrSessionExpired, CodeNotLoggedIn},
+	{operators.ErrForbidden, CodeForbidden},
+	{operators.ErrNoApproval, CodeApprovalRequired},
+	{issuance.ErrNotFound, CodeNotFound},
+	{issuance.ErrBadTransition, CodeBadTransition},
 	{store.ErrTooNew, CodeDatabaseTooNew},
 	{devices.ErrNotConfigured, CodeDeviceNotConfig},
 	{devices.ErrNotConnected, CodeDeviceNotReady},

@@ -2,8 +2,10 @@ package ui
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"io/fs"
+	"log/slog"
 	"os"
 	"path/filepath"
 
@@ -14,8 +16,11 @@ import (
 	"github.com/wailsapp/wails/v2/pkg/runtime"
 
 	"permitdesk/app/config"
+	"permitdesk/app/issuance"
 	"permitdesk/app/logging"
+	"permitdesk/app/operators"
 	"permitdesk/app/store"
+	appsync "permitdesk/app/sync"
 	"permitdesk/app/ui/prefs"
 )
 
@@ -97,7 +102,38 @@ func newDesktopApp(build BuildInfo) (*App, func(), error) {
 		closeLog()
 		return nil, nil, err
 	}
-	app := NewApp(Options{Build: build, Config: cfg, Prefs: prefs.New(db), Log: log})
+	ops, iss, err := newServices(cfg, db, log)
+	if err != nil {
+		db.Close()
+		closeLog()
+		return nil, nil, err
+	}
+	app := NewApp(Options{Build: build, Config: cfg, Prefs: prefs.New(db), Operators: ops,
+		Issuance: iss, Log: log})
 	return app, func() { db.Close(); closeLog() }, nil
 }
 
+// newServices builds the operator, sync and issuance services the way the
+// headless commands do. Without central.url the sync service works from its
+// local cache only.
+func newServices(cfg config.Config, db *sql.DB, log *slog.Logger) (*operators.Service, *issuance.Service, error) {
+	ops := operators.New(db, operators.Options{SessionTimeout: cfg.Issuance.SessionTimeout.Duration, Logger: log})
+	so := appsync.Options{DB: db, StationID: cfg.StationID, Log: log}
+	if cfg.Central.URL != "" {
+		client, err := appsync.NewClient(appsync.ClientOptions{BaseURL: cfg.Central.URL, CAFile: cfg.Central.CAFile,
+			CertFile: cfg.Central.CertFile, KeyFile: cfg.Central.KeyFile, Timeout: cfg.Central.Timeout.Duration})
+		if err != nil {
+			return nil, nil, err
+		}
+		so.Client = client
+	}
+	syncSvc, err := appsync.New(so)
+	if err != nil {
+		return nil, nil, err
+	}
+	iss := issuance.New(db, issuance.Options{StationID: cfg.StationID, Applications: syncSvc,
+		Revocations: issuance.SyncRevocations{Sync: syncSvc}, Outbox: issuance.SyncOutbox{Sync: syncSvc},
+		BlockWhenRevocationUnknown: cfg.Issuance.OfflineRevocationPolicy == "block",
+		Operators:                  ops, Logger: log})
+	return ops, iss, nil
+}

@@ -54,8 +54,61 @@ export namespace ui {
 	        this.detail = source["detail"];
 	    }
 	}
+	export class JobFilter {
+	    states: string[];
+	    limit: number;
+	
+	    static createFrom(source: any = {}) {
+	        return new JobFilter(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.states = source["states"];
+	        this.limit = source["limit"];
+	    }
+	}
+	export class JobView {
+	    id: number;
+	    applicationId: string;
+	    permitNumber: string;
+	    kind: string;
+	    state: string;
+	    percent: number;
+	    attempt: number;
+	    printer: string;
+	    attentionFrom: string;
+	    attention: string;
+	    cardSerial: string;
+	    choices: string[];
+	    createdAt: string;
+	    updatedAt: string;
+	
+	    static createFrom(source: any = {}) {
+	        return new JobView(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.id = source["id"];
+	        this.applicationId = source["applicationId"];
+	        this.permitNumber = source["permitNumber"];
+	        this.kind = source["kind"];
+	        this.state = source["state"];
+	        this.percent = source["percent"];
+	        this.attempt = source["attempt"];
+	        this.printer = source["printer"];
+	        this.attentionFrom = source["attentionFrom"];
+	        this.attention = source["attention"];
+	        this.cardSerial = source["cardSerial"];
+	        this.choices = source["choices"];
+	        this.createdAt = source["createdAt"];
+	        this.updatedAt = source["updatedAt"];
+	    }
+	}
 	export class OperatorStatus {
 	    loggedIn: boolean;
+	    login: string;
 	    name: string;
 	    role: string;
 	
@@ -66,6 +119,7 @@ export namespace ui {
 	    constructor(source: any = {}) {
 	        if ('string' === typeof source) source = JSON.parse(source);
 	        this.loggedIn = source["loggedIn"];
+	        this.login = source["login"];
 	        this.name = source["name"];
 	        this.role = source["role"];
 	    }
@@ -105,6 +159,20 @@ export namespace ui {
 		    }
 		    return a;
 		}
+	}
+	export class SupervisorApproval {
+	    login: string;
+	    password: string;
+	
+	    static createFrom(source: any = {}) {
+	        return new SupervisorApproval(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.login = source["login"];
+	        this.password = source["password"];
+	    }
 	}
 
 }
