@@ -121,7 +121,7 @@ func newCA(dir string, now time.Time) (*CA, error) {
 		return nil, err
 	}
 	sn := serial()
-	// The serial in the name tells CAs apart in error messages.
+	// The serial in the name distinguishes CAs in error messages.
 	name := fmt.Sprintf("permitdesk development central CA %x", sn.Bytes()[:4])
 	tmpl := &x509.Certificate{
 		SerialNumber:          sn,

@@ -15,6 +15,7 @@ func TestInitWritesVerifiableCertificates(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+
 	pool, err := LoadPool(filepath.Join(dir, CAFile))
 	if err != nil {
 		t.Fatal(err)
@@ -32,6 +33,7 @@ func TestInitWritesVerifiableCertificates(t *testing.T) {
 	if !leaf.IPAddresses[0].Equal(net.ParseIP("127.0.0.1")) {
 		t.Errorf("first IP address %v", leaf.IPAddresses[0])
 	}
+
 	cert, key := StationFiles(dir, "SZ-FT-001")
 	cliTLS, err := ClientTLS(filepath.Join(dir, CAFile), cert, key)
 	if err != nil {
@@ -44,6 +46,7 @@ func TestInitWritesVerifiableCertificates(t *testing.T) {
 	if role, name := Role(station); role != RoleStation || name != "SZ-FT-001" {
 		t.Errorf("station certificate role %q name %q", role, name)
 	}
+
 	if _, err := Init(InitOptions{Dir: dir}); !errors.Is(err, ErrExists) {
 		t.Errorf("second init without force: %v, want ErrExists", err)
 	}

@@ -10,10 +10,10 @@
 // from ellipses and show no real person. Generation is deterministic for a given Options, so
 // the files in testdata/applications can be checked against the generator.
 //
-// House codes and permit numbers use project-defined formats: a house code is
-// the 6-digit district code, 2-digit street and community indexes, a 5-digit
-// building serial and a 4-digit room (19 digits); a permit number is "SZ",
-// the approval year and an 8-digit serial.
+// House codes and permit numbers use project-defined formats. A house code
+// has 19 digits: the 6-digit district code, 2-digit street and community
+// indexes, a 5-digit building serial and a 4-digit room. A permit number is
+// "SZ", the approval year and an 8-digit serial.
 package seed
 
 import (
