@@ -19,7 +19,7 @@ type ATR struct {
 	// Category describes the historical bytes' category indicator.
 	Category string
 	// Extended is "yes" or "no" when the card capabilities (compact-TLV tag
-	// 7) state extended Lc and Le support, and "" when they do not say.
+	// 7) state extended Lc and Le support, and "" when they do not state it.
 	Extended string
 	// TCK is "valid", "invalid" or "absent" (T=0 only).
 	TCK string

@@ -109,7 +109,7 @@ func (b *bundle) fail(what string, err error) {
 	b.errs = append(b.errs, Redact(what+": "+err.Error()))
 }
 
-// identity is what one device reported about itself.
+// identity is the identifying values one device reported.
 type identity struct {
 	Device string            `json:"device"`
 	Values map[string]string `json:"values"`

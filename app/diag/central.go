@@ -91,7 +91,7 @@ func readCert(path string) (*x509.Certificate, error) {
 	}
 	block, _ := pem.Decode(b)
 	if block == nil || block.Type != "CERTIFICATE" {
-		return nil, fmt.Errorf("%s holds no PEM certificate", path)
+		return nil, fmt.Errorf("%s contains no PEM certificate: install the certificate in PEM form", path)
 	}
 	cert, err := x509.ParseCertificate(block.Bytes)
 	if err != nil {
@@ -165,7 +165,7 @@ func tlsFix(err error) string {
 		"ask the central system's administrator to check it"
 }
 
-// checkAPI asks the server for its time, measuring latency and skew.
+// checkAPI requests the server time, measuring latency and clock skew.
 func (s *Service) checkAPI(ctx context.Context, l *checkList) {
 	c := s.opts.Config.Central
 	client, err := sync.NewClient(sync.ClientOptions{BaseURL: c.URL, CAFile: c.CAFile, CertFile: c.CertFile,

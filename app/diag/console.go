@@ -42,14 +42,14 @@ type consoleUse struct {
 }
 
 // admit checks the role and the confirmation and records the request. A
-// refusal is recorded too when there is a session to name.
+// rejection is recorded too when there is a session to name.
 func (s *Service) admit(ctx context.Context, sess *operators.Session, u *consoleUse) error {
 	if err := operators.Require(sess, operators.Technician); err != nil {
 		if sess != nil && s.opts.DB != nil {
-			u.result = "refused: " + err.Error()
+			u.result = "rejected: " + err.Error()
 			s.record(ctx, sess, *u)
 		}
-		s.log.Warn("console command refused", "console", u.console, "actor", operators.Actor(sess), "error", err)
+		s.log.Warn("console command rejected", "console", u.console, "actor", operators.Actor(sess), "error", err)
 		return err
 	}
 	if s.opts.DB == nil {
@@ -91,7 +91,8 @@ type APDURequest struct {
 	Hex string `json:"hex"`
 	// Confirm must be true for a command that may change the card.
 	Confirm bool `json:"confirm"`
-	// Raw sends the bytes as they are, without answering 61xx and 6Cxx.
+	// Raw sends the bytes unchanged and returns 61xx and 6Cxx as received,
+	// without GET RESPONSE or a repeat.
 	Raw bool `json:"raw"`
 }
 
@@ -149,7 +150,7 @@ func (s *Service) APDU(ctx context.Context, sess *operators.Session, req APDUReq
 
 // apduChanges reports whether cmd may change the card: any instruction
 // outside readOnlyINS, and any proprietary class except the PC/SC GET DATA
-// (FF CA), which the reader answers itself.
+// (FF CA), which the reader handles itself.
 func apduChanges(cmd apdu.Command) bool {
 	if cmd.CLA == apdu.ClaPCSCPseudoAPDU {
 		return cmd.INS != apdu.InsGetData

@@ -57,11 +57,11 @@ func TestConsoleRefusesNonTechnician(t *testing.T) {
 	}
 	recs := consoleRecords(t, db)
 	if len(recs) != 6 {
-		t.Fatalf("%d console audit records, want 6 refusals: %v", len(recs), recs)
+		t.Fatalf("%d console audit records, want 6 rejections: %v", len(recs), recs)
 	}
 	for _, r := range recs {
-		if !strings.Contains(r, "refused") {
-			t.Errorf("audit record %q does not record the refusal", r)
+		if !strings.Contains(r, "rejected") {
+			t.Errorf("audit record %q does not record the rejection", r)
 		}
 	}
 	if inserted, _, _, _ := sim.Counters(); inserted != 0 {

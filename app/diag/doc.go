@@ -5,10 +5,10 @@
 // Service.
 //
 // Checks report pass, warn, fail or skip, each with the reason and, for a
-// warning or failure, the fix. They only read: the chip checks send SELECT,
+// warning or failure, the fix. They only read. The chip checks send SELECT,
 // GET CHALLENGE and, to the PSAM, DIVERSIFY INIT, none of which changes a
-// card; the printer and rewriter are asked for their identity, sensors and
-// counters. Tests that use or change a card (Action) and the consoles need a
+// card, and the printer and rewriter are queried for their identity, sensors
+// and counters. Tests that use or change a card (Action) and the consoles need a
 // technician's session, commands that may change a card or the printer's
 // settings need an explicit confirmation, and every use is written to the
 // audit log; without a database the consoles refuse to run.

@@ -65,11 +65,11 @@ type systemCard struct {
 
 func (c systemCard) Close() error { return errors.Join(c.Card.Close(), c.reader.Close()) }
 
-// pcscdFix is the fix for a PC/SC service that does not answer.
+// pcscdFix is the fix for a PC/SC service that does not respond.
 const pcscdFix = "start the PC/SC daemon: `systemctl start pcscd.socket`, or run `pcscd` " +
 	"where systemd is not used; then run the diagnostics again"
 
-// checkPCSCD reports whether pcscd answers and returns the reader list.
+// checkPCSCD reports whether pcscd responds and returns the reader list.
 func (s *Service) checkPCSCD(ctx context.Context) ([]Check, []string, error) {
 	l := checkList{device: "pcscd"}
 	readers, err := s.opts.PCSC.Readers(ctx)
@@ -205,7 +205,7 @@ func (s *Service) checkATR(l *checkList, device string, raw []byte) {
 }
 
 // checkExtended sends a case-2 GET CHALLENGE in extended form, which
-// changes nothing on the card, and compares the answer with the
+// changes nothing on the card, and compares the response with the
 // configuration's extended setting.
 func (s *Service) checkExtended(ctx context.Context, l *checkList, role readerRole, card CardConn) {
 	id := role.device + ".extended"

@@ -197,7 +197,7 @@ func TestAPDUConsole(t *testing.T) {
 	}
 	recs := consoleRecords(t, db)
 	if len(recs) != 5 {
-		t.Fatalf("%d console records, want 5 (a refusal, two commands with results): %v", len(recs), recs)
+		t.Fatalf("%d console records, want 5 (a rejection, two commands with results): %v", len(recs), recs)
 	}
 	for _, r := range recs {
 		if strings.Contains(r, "AABB") {

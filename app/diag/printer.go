@@ -131,8 +131,8 @@ func (s *Service) printerRibbon(ctx context.Context, l *checkList, p *evolis.Pri
 	l.pass("printer.ribbon", fmt.Sprintf("%d panels left on the ribbon", n), d)
 }
 
-// printerCleaning asks whether the roller needs cleaning (Rlr;r) and reads
-// the cleaning counters (Rco;a, Rco;m, Rco;n).
+// printerCleaning reads whether the roller needs cleaning (Rlr;r) and the
+// cleaning counters (Rco;a, Rco;m, Rco;n).
 func printerCleaning(ctx context.Context, l *checkList, p *evolis.Printer) {
 	d := map[string]string{}
 	for _, c := range []struct{ which, key string }{{"a", "cleaning_average"}, {"m", "cleaning_max"},

@@ -17,7 +17,7 @@ type Status string
 const (
 	StatusPass Status = "pass" // the device or link works as expected
 	StatusWarn Status = "warn" // it works, but needs attention soon
-	StatusFail Status = "fail" // it does not work; Fix says what to do
+	StatusFail Status = "fail" // it does not work, and Fix names the remedy
 	StatusSkip Status = "skip" // not run: not configured, not requested, or a prerequisite is missing
 )
 
@@ -43,9 +43,9 @@ type Check struct {
 	// printer, rewriter, idreader, scanner), or central, storage or pcscd.
 	Device string `json:"device"`
 	Status Status `json:"status"`
-	// Reason says what was found, in English.
+	// Reason describes what was found, in English.
 	Reason string `json:"reason"`
-	// Fix says what to do about a warning or failure; empty on a pass.
+	// Fix is the remedy for a warning or failure, and empty on a pass.
 	Fix string `json:"fix"`
 	// Details holds measured values by name, such as "rtt_ms" or "firmware".
 	Details map[string]string `json:"details"`

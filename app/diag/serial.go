@@ -16,7 +16,7 @@ import (
 	"permitdesk/devices/serialport"
 )
 
-// portProblem is why a serial port cannot be used, with the fix.
+// portProblem is the reason a serial port cannot be used, with the fix.
 type portProblem struct {
 	reason, fix string
 }

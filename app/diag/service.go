@@ -260,7 +260,7 @@ const (
 // Actions lists every action.
 var Actions = []Action{ActionPrinterTestCard, ActionRewriterErase, ActionIDReaderRead, ActionScannerScan}
 
-// ActionRequest asks for one action.
+// ActionRequest is a request for one action.
 type ActionRequest struct {
 	Action Action `json:"action"`
 	// Confirm must be true for actions that use or change a card
