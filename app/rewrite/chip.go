@@ -110,16 +110,15 @@ func (r *rawChip) inspect(ctx context.Context) (chipImage, error) {
 	return img, err
 }
 
-// commitBytes returns the EF.ADDRESS body and marker that commit a at seq.
+// commitBytes returns the EF.ADDRESS body (the address template padded
+// with zeros to the end of the file) and the marker that commit a at seq.
 func commitBytes(a permitcard.Address, seq uint16) (body, marker []byte, err error) {
-	tlv, err := permitcard.EncodeAddress(a)
+	tlv, err := permitcard.EncodeAddressFile(a)
 	if err != nil {
 		return nil, nil, err
 	}
-	body, err = permitcard.EncodeAddressFile(a)
-	if err != nil {
-		return nil, nil, err
-	}
+	body = make([]byte, permitcard.AddressSize-permitcard.MarkerSize)
+	copy(body, tlv)
 	return body, permitcard.EncodeMarker(seq, tlv), nil
 }
 

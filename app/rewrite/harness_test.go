@@ -314,8 +314,7 @@ func (r *rig) pull(t testing.TB) {
 }
 
 // issueCard personalises a blank card with the application's permit and a
-// seal, reports it issued to the central system, and leaves it in the
-// reader. sign false leaves the seal empty, as unsigned cards have it.
+// seal and leaves it in the reader. sign false leaves the seal empty.
 func (r *rig) issueCard(t testing.TB, app permit.Application, sign bool) permitcard.Serial {
 	t.Helper()
 	ctx := testCtx(t)
@@ -335,7 +334,14 @@ func (r *rig) issueCard(t testing.TB, app permit.Application, sign bool) permitc
 	if err != nil {
 		t.Fatal(err)
 	}
-	err = store.InTx(ctx, r.db, func(tx *sql.Tx) error {
+	return serial
+}
+
+// reportIssued queues the issued record of a card for the central system.
+func (r *rig) reportIssued(t testing.TB, app permit.Application, serial permitcard.Serial) {
+	t.Helper()
+	ctx := testCtx(t)
+	err := store.InTx(ctx, r.db, func(tx *sql.Tx) error {
 		_, err := r.sync.Enqueue(ctx, tx, appsync.Record{Kind: appsync.KindIssued, ApplicationID: app.ID,
 			PermitNumber: app.PermitNumber, CardSerial: serial.String()})
 		return err
@@ -343,7 +349,6 @@ func (r *rig) issueCard(t testing.TB, app permit.Application, sign bool) permitc
 	if err != nil {
 		t.Fatal(err)
 	}
-	return serial
 }
 
 // push drains the outbox and fails unless every record was accepted.
@@ -458,4 +463,25 @@ func sameImage(a, b image.Image) bool {
 		}
 	}
 	return true
+}
+
+// seedApplication converts a seeded application to the domain type, for
+// applications this station does not pull.
+func seedApplication(t testing.TB, a seed.Application) permit.Application {
+	t.Helper()
+	from, err := time.Parse("2006-01-02", a.ValidFrom)
+	if err != nil {
+		t.Fatal(err)
+	}
+	to, err := time.Parse("2006-01-02", a.ValidTo)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := a.Holder
+	return permit.Application{ID: a.ID, StationID: a.StationID, PermitNumber: a.PermitNumber,
+		Authority: a.Authority, ValidFrom: from, ValidTo: to, Photo: a.Photo,
+		Holder: permit.Holder{Name: h.Name, Sex: permit.Sex(h.Sex), Ethnicity: h.Ethnicity,
+			BirthDate: h.BirthDate.Time, IDNumber: h.IdNumber, HukouAddress: h.HukouAddress},
+		Address: permit.Address{HouseCode: a.Address.HouseCode, District: a.Address.District,
+			Street: a.Address.Street, Community: a.Address.Community, Detail: a.Address.Detail}}
 }

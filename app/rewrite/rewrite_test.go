@@ -2,7 +2,6 @@ package rewrite_test
 
 import (
 	"bytes"
-	"context"
 	"errors"
 	"image/png"
 	"os"
@@ -93,6 +92,7 @@ func TestRewriteHappyPath(t *testing.T) {
 	r.pull(t)
 	app := r.application(t, station, 0)
 	serial := r.issueCard(t, app, true)
+	r.reportIssued(t, app, serial)
 	r.push(t)
 	ctx := testCtx(t)
 
@@ -201,6 +201,7 @@ func TestRewriteRefusals(t *testing.T) {
 	ctx := testCtx(t)
 	app := r.application(t, station, 1)
 	signed := r.issueCard(t, app, true)
+	r.reportIssued(t, app, signed)
 	r.push(t)
 	var retired string
 	if err := r.db.QueryRow(`SELECT code FROM sync_house_codes WHERE status = 'retired' LIMIT 1`).Scan(&retired); err != nil {
@@ -253,7 +254,6 @@ func TestRewriteRefusals(t *testing.T) {
 		if unsigned == signed {
 			t.Fatal("the same card was issued twice")
 		}
-		r.push(t)
 		view, err := r.svc.Read(ctx)
 		if err != nil {
 			t.Fatal(err)
@@ -290,5 +290,3 @@ func unchanged(t *testing.T, r *rig, a permit.Address) {
 		t.Fatalf("the rewriter printed %d strips, want none", n)
 	}
 }
-
-var _ = context.Background
