@@ -40,6 +40,13 @@ vi.mock("../wailsjs/go/ui/App", () => ({
     calls.push("Language");
     return Promise.resolve(storedLanguage);
   },
+  Login: (login: string, password: string) => {
+    calls.push(`Login ${login}`);
+    if (password !== "clerk-password") {
+      return Promise.reject({ code: "bad_credentials", message: "wrong login or password" });
+    }
+    return Promise.resolve({ loggedIn: true, login, name: "李四", role: "clerk" });
+  },
   SetLanguage: (lang: string) => {
     if (lang !== "zh-CN" && lang !== "en") {
       return Promise.reject({ code: "invalid_argument", message: `language "${lang}" is not supported` });
@@ -116,5 +123,17 @@ describe("Shell", () => {
     renderShell();
     expect(await screen.findByText("No devices configured", { selector: ".ant-tag" })).toBeInTheDocument();
     expect(screen.getByRole("navigation", { name: "Main navigation" })).toBeInTheDocument();
+  });
+
+  it("shows the code and message of a failed login", async () => {
+    const user = userEvent.setup();
+    renderShell();
+    await user.type(await screen.findByLabelText("账号"), "clerk1");
+    await user.type(screen.getByLabelText("密码"), "wrong-password");
+    await user.keyboard("{Enter}");
+    expect(await screen.findByText("wrong login or password (错误代码: bad_credentials)")).toBeInTheDocument();
+    expect(screen.getByText("登录失败")).toBeInTheDocument();
+    expect(calls).toContain("Login clerk1");
+    expect(screen.getByLabelText("密码")).toHaveValue("");
   });
 });

@@ -8,6 +8,7 @@ import {
 import { Layout, Menu, Select, Space, Typography } from "antd";
 import { useEffect, useState, type ReactNode } from "react";
 import { useTranslation } from "react-i18next";
+import { OperatorMenu } from "./components/OperatorMenu";
 import { StatusBar } from "./components/StatusBar";
 import { useLanguage, useStatus } from "./hooks";
 import { languages, type LanguageCode } from "./i18n";
@@ -81,14 +82,17 @@ export function Shell() {
           </Typography.Title>
           {status && <Typography.Text style={{ color: "#cbd5e1" }}>{t("app.station", { id: status.station })}</Typography.Text>}
         </Space>
-        <Select<LanguageCode>
+        <Space size="middle">
+          {status?.operator.loggedIn && <OperatorMenu operator={status.operator} />}
+          <Select<LanguageCode>
           data-testid="header-language"
           aria-label={t("app.language")}
           value={language}
           onChange={setLanguage}
           style={{ width: 130 }}
           options={languages.map((l) => ({ value: l, label: languageNames[l] }))}
-        />
+          />
+        </Space>
       </Layout.Header>
       <Layout>
         <Layout.Sider width={200} theme="light" className="shell-sider">
@@ -115,9 +119,9 @@ export function Shell() {
           </nav>
         </Layout.Sider>
         <Layout.Content id="main" className="shell-content" tabIndex={-1} data-testid={`screen-${screen}`}>
-          {screen === "issue" && <IssueScreen />}
-          {screen === "rewrite" && <RewriteScreen />}
-          {screen === "queue" && <QueueScreen />}
+          {screen === "issue" && <IssueScreen status={status} />}
+          {screen === "rewrite" && <RewriteScreen status={status} />}
+          {screen === "queue" && <QueueScreen status={status} />}
           {screen === "diagnostics" && <DiagnosticsScreen status={status} />}
           {screen === "settings" && <SettingsScreen status={status} language={language} onLanguage={setLanguage} />}
         </Layout.Content>

@@ -1,7 +1,13 @@
 // Typed access to the Go methods bound by app/ui. Screens import from here,
 // not from wailsjs directly, so a test can replace this one module.
 export {
+  HandoverJob,
+  Jobs,
   Language,
+  Login,
+  Logout,
+  RequeueJob,
+  VoidJob,
   SetLanguage,
   StatusSnapshot,
   Version,

@@ -22,3 +22,7 @@ export function centralStateLabel(t: TFunction, state: string): string {
 export function roleLabel(t: TFunction, role: string): string {
   return has(zhCN.role, role) ? t(`role.${role}`) : role;
 }
+
+export function jobStateLabel(t: TFunction, state: string): string {
+  return has(zhCN.jobState, state) ? t(`jobState.${state}`) : state;
+}
