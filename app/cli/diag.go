@@ -290,16 +290,8 @@ func newDiagBundleCmd(env *Env) *cobra.Command {
 			if out == "" {
 				out = "permitdesk-support-" + time.Now().UTC().Format("20060102T150405Z") + ".zip"
 			}
-			f, err := os.OpenFile(out, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+			sum, err := svc.BundleToFile(cmd.Context(), out, diag.BundleOptions{Version: Version})
 			if err != nil {
-				return fmt.Errorf("create bundle: %w; choose another --out", err)
-			}
-			sum, err := svc.Bundle(cmd.Context(), f, diag.BundleOptions{Version: Version})
-			if cerr := f.Close(); err == nil {
-				err = cerr
-			}
-			if err != nil {
-				os.Remove(out)
 				return err
 			}
 			_, err = fmt.Fprintf(env.Out, "support bundle written to %s (%d files)\n", out, len(sum.Files))

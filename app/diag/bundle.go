@@ -74,6 +74,24 @@ func (s *Service) Bundle(ctx context.Context, w io.Writer, o BundleOptions) (Bun
 	return sum, nil
 }
 
+// BundleToFile writes the bundle to a new file at path, for front ends
+// that cannot pass a writer. An existing file is not overwritten, and a
+// failed bundle leaves no file behind.
+func (s *Service) BundleToFile(ctx context.Context, path string, o BundleOptions) (BundleSummary, error) {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return BundleSummary{}, fmt.Errorf("create bundle file: %w; choose another file name", err)
+	}
+	sum, err := s.Bundle(ctx, f, o)
+	if cerr := f.Close(); err == nil && cerr != nil {
+		err = fmt.Errorf("write bundle file %s: %w", path, cerr)
+	}
+	if err != nil {
+		os.Remove(path)
+	}
+	return sum, err
+}
+
 // bundle adds redacted files to a zip archive and keeps the first write
 // error; errors reading a source are listed in the manifest instead.
 type bundle struct {
