@@ -204,9 +204,15 @@ func (d *demo) cli(ctx context.Context, creds [2]string, args ...string) ([]byte
 	return stdout.Bytes(), nil
 }
 
+// lastLines returns the last n lines of s that are not log records.
 func lastLines(s string, n int) string {
-	lines := strings.Split(strings.TrimSpace(s), "\n")
-	return strings.Join(lines[max(0, len(lines)-n):], "\n")
+	var kept []string
+	for _, l := range strings.Split(strings.TrimSpace(s), "\n") {
+		if !strings.HasPrefix(l, "time=") {
+			kept = append(kept, l)
+		}
+	}
+	return strings.Join(kept[max(0, len(kept)-n):], "\n")
 }
 
 var (
@@ -238,22 +244,25 @@ func (d *demo) waitReady(ctx context.Context) error {
 // prepare adds the demo operators and a lot of blank cards when the station
 // database is new.
 func (d *demo) prepare(ctx context.Context) error {
-	b, err := d.cli(ctx, nobody, "operator", "list", "--json")
+	b, err := d.cli(ctx, asSupervisor, "operator", "list", "--json")
 	if err != nil {
-		return err
-	}
-	if !bytes.Contains(b, []byte(`"`+demoSupervisor+`"`)) {
+		// A new station database has no operator yet, and its first operator
+		// is added without logging in.
 		if _, err := d.cli(ctx, nobody, "operator", "add", "--login", demoSupervisor,
 			"--role", "supervisor", "--name", "王建国"); err != nil {
 			return err
 		}
-		for _, op := range [][3]string{{demoClerk, "clerk", "李晓梅"}, {demoTechnician, "technician", "陈志远"}} {
-			if _, err := d.cli(ctx, asSupervisor, "operator", "add", "--login", op[0],
-				"--role", op[1], "--name", op[2]); err != nil {
-				return err
-			}
+		b = nil
+	}
+	for _, op := range [][3]string{{demoClerk, "clerk", "李晓梅"}, {demoTechnician, "technician", "陈志远"}} {
+		if bytes.Contains(b, []byte(`"`+op[0]+`"`)) {
+			continue
 		}
-		d.logf("   operators %s, %s and %s added", demoSupervisor, demoClerk, demoTechnician)
+		if _, err := d.cli(ctx, asSupervisor, "operator", "add", "--login", op[0],
+			"--role", op[1], "--name", op[2]); err != nil {
+			return err
+		}
+		d.logf("   operator %s (%s) added", op[0], op[1])
 	}
 	lot := "DEMO-" + time.Now().UTC().Format("20060102-150405")
 	if _, err := d.cli(ctx, asSupervisor, "stock", "receive", "--lot", lot,
@@ -356,12 +365,14 @@ func (d *demo) readIDCard(ctx context.Context, i int) (idcard.Identity, error) {
 	if err != nil {
 		return idcard.Identity{}, err
 	}
-	var id idcard.Identity
-	if err := json.Unmarshal(b, &id); err != nil {
-		return idcard.Identity{}, fmt.Errorf("idcard read --json: %w", err)
+	var read struct {
+		Identity idcard.Identity `json:"identity"`
 	}
-	d.logf("   ID card read: %s", id.Name)
-	return id, nil
+	if err := json.Unmarshal(b, &read); err != nil || read.Identity.Number == "" {
+		return idcard.Identity{}, fmt.Errorf("idcard read --json printed no identity: %v", err)
+	}
+	d.logf("   ID card read: %s", read.Identity.Name)
+	return read.Identity, nil
 }
 
 // findApplication looks the ID number up in the applications the station
