@@ -147,6 +147,7 @@ func NewRoot(env *Env) *cobra.Command {
 	root.AddCommand(newAuditCmd(env))
 	root.AddCommand(newStockCmd(env))
 	root.AddCommand(newDiagCmd(env))
+	root.AddCommand(newRewriteCmd(env))
 	addDBBackup(root, env)
 	return root
 }
