@@ -15,6 +15,7 @@ import (
 	"github.com/wailsapp/wails/v2/pkg/options/linux"
 	"github.com/wailsapp/wails/v2/pkg/runtime"
 
+	"permitdesk/app/cli"
 	"permitdesk/app/config"
 	"permitdesk/app/issuance"
 	"permitdesk/app/logging"
@@ -22,6 +23,7 @@ import (
 	"permitdesk/app/store"
 	appsync "permitdesk/app/sync"
 	"permitdesk/app/ui/prefs"
+	"permitdesk/devices/registry"
 )
 
 // ConfigEnv names the environment variable that points the desktop app at a
@@ -44,13 +46,14 @@ func Run(assets fs.FS, build BuildInfo) int {
 		fmt.Fprintln(os.Stderr, "permitdesk: frontend assets:", err)
 		return 1
 	}
-	app, closeFn, err := newDesktopApp(build)
+	d, err := newDesktop(build)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "permitdesk:", err)
 		return 1
 	}
-	defer closeFn()
-	if err := wails.Run(windowOptions(app, dist)); err != nil {
+	defer d.close()
+	app := d.app
+	if err := wails.Run(windowOptions(d, dist)); err != nil {
 		app.log.Error("window failed", "err", err)
 		fmt.Fprintln(os.Stderr, "permitdesk: window:", err)
 		return 1
@@ -58,7 +61,8 @@ func Run(assets fs.FS, build BuildInfo) int {
 	return 0
 }
 
-func windowOptions(app *App, dist fs.FS) *options.App {
+func windowOptions(d *desktop, dist fs.FS) *options.App {
+	app := d.app
 	return &options.App{
 		Title:            "居住证发证工作站 permitdesk",
 		Width:            windowWidth,
@@ -70,6 +74,7 @@ func windowOptions(app *App, dist fs.FS) *options.App {
 		OnStartup: func(ctx context.Context) {
 			app.startup(ctx, runtime.EventsEmit)
 			app.log.Info("window started", "version", app.opts.Build.Version)
+			d.startDevices(ctx)
 		},
 		Bind:           []any{app},
 		ErrorFormatter: FormatError,
@@ -77,40 +82,92 @@ func windowOptions(app *App, dist fs.FS) *options.App {
 	}
 }
 
-// newDesktopApp loads the configuration, the logger and the database named by
-// ConfigEnv and builds the App over them.
-func newDesktopApp(build BuildInfo) (*App, func(), error) {
-	if generatingBindings {
-		return NewApp(Options{Build: build, Config: config.Default()}), func() {}, nil
+// desktop is the App with what it owns: the database, the log file and the
+// device registry.
+type desktop struct {
+	app      *App
+	registry *registry.Registry
+	closers  []func()
+}
+
+func (d *desktop) close() {
+	for i := len(d.closers) - 1; i >= 0; i-- {
+		d.closers[i]()
 	}
+}
+
+// startDevices runs the device registry and forwards its changes to the
+// status bar until the window closes.
+func (d *desktop) startDevices(ctx context.Context) {
+	if d.registry == nil {
+		return
+	}
+	go func() {
+		if err := d.registry.Run(ctx); err != nil && ctx.Err() == nil {
+			d.app.log.Error("device registry stopped", "err", err)
+		}
+	}()
+	go d.app.watchDevices(ctx, d.registry)
+}
+
+// newDesktop loads the configuration, the logger and the database named by
+// ConfigEnv and builds the App and the device registry over them.
+func newDesktop(build BuildInfo) (*desktop, error) {
+	if generatingBindings {
+		return &desktop{app: NewApp(Options{Build: build, Config: config.Default()})}, nil
+	}
+	d := &desktop{}
 	path, explicit := os.Getenv(ConfigEnv), true
 	if path == "" {
 		path, explicit = config.DefaultPath(), false
 	}
 	cfg, err := config.Load(path, explicit)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	log, closeLog, err := logging.New(logging.Options{
 		Dir: filepath.Join(cfg.DataDir, "logs"), Level: cfg.LogLevel})
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
+	d.closers = append(d.closers, func() { closeLog() })
 	log = log.With("station", cfg.StationID, "component", "ui")
 	db, err := store.OpenMigrated(context.Background(), cfg.DataDir, log)
 	if err != nil {
-		closeLog()
-		return nil, nil, err
+		d.close()
+		return nil, err
 	}
+	d.closers = append(d.closers, func() { db.Close() })
 	ops, iss, err := newServices(cfg, db, log)
 	if err != nil {
-		db.Close()
-		closeLog()
-		return nil, nil, err
+		d.close()
+		return nil, err
 	}
-	app := NewApp(Options{Build: build, Config: cfg, Prefs: prefs.New(db), Operators: ops,
-		Issuance: iss, Log: log})
-	return app, func() { db.Close(); closeLog() }, nil
+	o := Options{Build: build, Config: cfg, Prefs: prefs.New(db), Operators: ops, Issuance: iss, Log: log}
+	if err := d.openRegistry(cfg, log, &o); err != nil {
+		d.close()
+		return nil, err
+	}
+	d.app = NewApp(o)
+	return d, nil
+}
+
+// openRegistry builds the registry of the configured devices and makes it
+// the App's DeviceSource.
+func (d *desktop) openRegistry(cfg config.Config, log *slog.Logger, o *Options) error {
+	specs, err := cli.DeviceSpecs(cfg.Devices)
+	if err != nil {
+		return err
+	}
+	pcsc := &registry.SCard{}
+	d.closers = append(d.closers, func() { pcsc.Close() })
+	reg, err := registry.New(registry.Options{Devices: specs, PCSC: pcsc, Logger: log.With("component", "registry")})
+	if err != nil {
+		return err
+	}
+	d.registry = reg
+	o.Devices = RegistryDevices{Registry: reg, Config: cfg.Devices}
+	return nil
 }
 
 // newServices builds the operator, sync and issuance services the way the
