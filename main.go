@@ -9,8 +9,6 @@ import (
 )
 
 func main() {
-	if len(os.Args) == 1 {
-		os.Exit(runDesktop())
-	}
+	cli.OpenDesktop = runDesktop
 	os.Exit(cli.Execute(os.Args[1:]))
 }

@@ -27,6 +27,16 @@ var (
 	Date    = "unknown"
 )
 
+// OpenDesktop opens the desktop window and returns the exit code; main sets
+// it, because the window's assets are embedded there. The root command calls
+// it when no subcommand is given, so `permitdesk --config FILE` opens the
+// window on that configuration.
+var OpenDesktop func() int
+
+// desktopConfigEnv passes --config to the desktop app, which reads it from
+// the environment.
+const desktopConfigEnv = "PERMITDESK_CONFIG"
+
 // Env is what every command shares: the parsed flags and, once loaded, the
 // configuration, the logger and the database.
 type Env struct {
@@ -121,6 +131,19 @@ func NewRoot(env *Env) *cobra.Command {
 			"With no command it opens the desktop window.",
 		SilenceUsage:  true,
 		SilenceErrors: true,
+		Args:          cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if OpenDesktop == nil {
+				return cmd.Help()
+			}
+			if env.ConfigPath != "" {
+				os.Setenv(desktopConfigEnv, env.ConfigPath)
+			}
+			if code := OpenDesktop(); code != 0 {
+				return &ExitError{Code: code}
+			}
+			return nil
+		},
 	}
 	root.PersistentFlags().StringVar(&env.ConfigPath, "config", "",
 		"configuration file (default "+config.DefaultPath()+")")
