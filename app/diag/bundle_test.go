@@ -137,6 +137,12 @@ func TestRedact(t *testing.T) {
 		{"apdu 00 82 00 01 08 11 22 33 44 55 66 77 88 99 AA BB CC DD EE FF 00", "apdu [hex removed]"},
 		{"sw 9000 rtt 1.2", "sw 9000 rtt 1.2"},
 		{"a " + pemKey + " b", "a [private key removed] b"},
+		{"mac 11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE:FF:00 end", "mac [hex removed] end"},
+		{"short 11 22 33 44 55 66 77 88 99 AA BB CC DD EE FF", "short 11 22 33 44 55 66 77 88 99 AA BB CC DD EE FF"},
+		{"word x" + packedKey + " kept", "word x" + packedKey + " kept"},
+		{"key=0x" + packedKey, "key=[hex removed]"},
+		{`{"id":"` + secretID + `"}`, `{"id":"4403************34"}`},
+		{"id_" + secretID + " is one word", "id_" + secretID + " is one word"},
 	} {
 		if got := Redact(tc.in); got != tc.want {
 			t.Errorf("Redact(%q) = %q, want %q", tc.in, got, tc.want)

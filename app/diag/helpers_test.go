@@ -29,7 +29,7 @@ import (
 
 // testConfig returns the defaults with a fresh data directory and no
 // device configured.
-func testConfig(t *testing.T) config.Config {
+func testConfig(t testing.TB) config.Config {
 	t.Helper()
 	cfg := config.Default()
 	cfg.DataDir = t.TempDir()
@@ -65,7 +65,7 @@ func expect(t *testing.T, r Report, id string, status Status, fix string) Check 
 	return c
 }
 
-func serve(t *testing.T, run func(context.Context) error) {
+func serve(t testing.TB, run func(context.Context) error) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
@@ -74,7 +74,7 @@ func serve(t *testing.T, run func(context.Context) error) {
 }
 
 // startPrinter runs the printer emulator and configures it.
-func startPrinter(t *testing.T, cfg *config.Config) *evolissim.Sim {
+func startPrinter(t testing.TB, cfg *config.Config) *evolissim.Sim {
 	t.Helper()
 	sim, err := evolissim.New(evolissim.Options{Link: filepath.Join(t.TempDir(), "printer")})
 	if err != nil {
@@ -207,7 +207,7 @@ func startCentral(t *testing.T, cfg *config.Config, validity time.Duration) *cen
 }
 
 // openDB creates the migrated workstation database in cfg.DataDir.
-func openDB(t *testing.T, cfg config.Config) *sql.DB {
+func openDB(t testing.TB, cfg config.Config) *sql.DB {
 	t.Helper()
 	db, err := store.OpenMigrated(context.Background(), cfg.DataDir, logging.Discard())
 	if err != nil {

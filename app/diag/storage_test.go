@@ -12,7 +12,7 @@ import (
 )
 
 // fillDB writes enough rows that the database has pages beyond the schema.
-func fillDB(t *testing.T, dir string) {
+func fillDB(t testing.TB, dir string) {
 	t.Helper()
 	cfg := testConfig(t)
 	cfg.DataDir = dir
