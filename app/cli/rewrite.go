@@ -65,7 +65,7 @@ func newRewriteCmd(env *Env) *cobra.Command {
 	return cmd
 }
 
-// rewriteOutput is what --json prints.
+// rewriteOutput is the JSON document that --json prints.
 type rewriteOutput struct {
 	Card     *rewrite.CardView `json:"card,omitempty"`
 	Proposal *rewrite.Proposal `json:"proposal,omitempty"`
@@ -119,7 +119,7 @@ func (f *rewriteFlags) validate() error {
 	case n > 1:
 		return errors.New("pass only one of --house-code, --read, --resume, --roll-back and --reprint")
 	case f.check && f.houseCode == "":
-		return errors.New("--check needs --house-code")
+		return errors.New("--check is missing --house-code: pass the house code to check")
 	}
 	return nil
 }

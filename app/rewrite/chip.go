@@ -24,11 +24,11 @@ type chipImage struct {
 
 // rawChip reads and repairs the address commit with plain APDUs.
 // permitcard.Encoder.UpdateAddress finishes a change whose marker still
-// carries the old sequence, but it cannot finish one whose marker write was
-// torn (the marker then carries the new sequence and a digest that matches
-// nothing) or whose address body no longer decodes, and it has no way back
-// to the old address. rawChip covers those cases with the layout's public
-// constants and codecs.
+// carries the old sequence. It cannot finish a change whose marker write was
+// torn, because that marker carries the new sequence with a digest of no
+// address, nor one whose address body no longer decodes. It also has no way
+// back to the old address. rawChip covers those cases with the layout's
+// exported constants and codecs.
 type rawChip struct {
 	reader   apdu.CardReader
 	keys     keys.Provider

@@ -2,12 +2,12 @@
 // the technician's desk: the chip's address file and history, and the address
 // printed on the card's rewritable strip.
 //
-// A change reads the card at the desk reader, verifies the issuance seal,
-// checks the permit is not revoked (online, or against the cached revocation
-// feed), resolves the new house code through the sync service (the central
-// register online, the cached register offline) and refuses, before anything
-// is written, a card that fails any check or a house code that is unknown,
-// retired or gives the current address. The job then writes the chip with
+// A change reads the card at the desk reader, verifies the issuance seal and
+// checks that the permit is not revoked, online or against the cached
+// revocation feed. It resolves the new house code through the sync service:
+// the central register online, the cached register offline. Before anything
+// is written it rejects a card that fails a check, and a house code that is
+// unknown, retired or gives the current address. The job then writes the chip with
 // permitcard.Encoder.UpdateAddress (old address appended to the cyclic
 // history, new address, then the commit marker), reads it back, queues an
 // address_changed record in the sync outbox in the same transaction that

@@ -74,8 +74,8 @@ func checkRolledBack(t *testing.T, r *rig, old permit.Address, seq uint16) {
 	}
 }
 
-// TestRewriteRemovedAfterEachCommand pulls the card out instead of
-// answering the Nth command of the chip phase, for every N until the chip
+// TestRewriteRemovedAfterEachCommand removes the card in place of the
+// response to the Nth command of the chip phase, for every N until the chip
 // phase finishes, presents it again, and resumes or rolls back.
 func TestRewriteRemovedAfterEachCommand(t *testing.T) {
 	r, app, serial := issuedRig(t, rigOptions{})

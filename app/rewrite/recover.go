@@ -13,11 +13,11 @@ import (
 )
 
 // Resume finishes an interrupted chip write on the card at the desk reader,
-// which must be the job's card. It reads the commit marker first: a card
-// that already holds the new address only gets its strip printed, a card
-// that still holds the old address gets the whole update, and a torn card
-// gets the new address and marker written again (the history append is
-// never repeated). Then it prints the strip as Start does.
+// which must be the job's card. It reads the commit marker first. A card
+// that already contains the new address only gets its strip printed. A card
+// that still contains the old address gets the whole update, and a torn
+// card gets the new address and marker written again. The history append
+// is never repeated. Then Resume prints the strip as Start does.
 func (s *Service) Resume(ctx context.Context, sess *operators.Session, id int64) (Job, error) {
 	j, img, err := s.beginRecovery(ctx, sess, id, ChoiceResume)
 	if err != nil {
@@ -69,8 +69,8 @@ func (s *Service) resumeWrite(j *Job, img chipImage) (func(context.Context) erro
 // RollBack restores the old address on the card of a job whose chip write
 // was interrupted. The card at the desk reader must be the job's card and
 // must not hold the new address yet (then Resume finishes the change).
-// A history record the interrupted change appended stays on the card; it
-// carries the current sequence, so Read does not show it and the next
+// A history record that the interrupted change appended stays on the card.
+// It carries the current sequence, so Read does not show it, and the next
 // change reuses it instead of appending another.
 func (s *Service) RollBack(ctx context.Context, sess *operators.Session, id int64) (Job, error) {
 	j, img, err := s.beginRecovery(ctx, sess, id, ChoiceRollBack)
@@ -209,8 +209,8 @@ func (s *Service) requireNewest(ctx context.Context, j *Job) error {
 }
 
 // Recover marks every job caught mid-way by a stop of the workstation as
-// needing attention, with what its state says about the card. It never
-// touches a device; call it once at start, before any other method.
+// needing attention, with what its stored state tells about the card. It
+// never touches a device. Call it once at start, before any other method.
 func (s *Service) Recover(ctx context.Context) (int, error) {
 	js, err := listJobs(ctx, s.o.DB, []State{ChipWriting, ChipUpdated, StripPrinting}, 1000)
 	if err != nil {

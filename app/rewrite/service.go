@@ -71,9 +71,9 @@ type Options struct {
 	// SealKeys are the trusted issuance-seal public keys by key ID. A card
 	// whose seal is made with another key, or none, is refused.
 	SealKeys map[string]ed25519.PublicKey
-	// BlockWhenRevocationUnknown refuses a change when the revocation status
-	// cannot be learned online and the revocation feed was never pulled;
-	// false allows it and records that the check was skipped.
+	// BlockWhenRevocationUnknown rejects a change when the central system
+	// is unreachable and the revocation feed was never pulled. False allows
+	// the change and shows that the check was skipped.
 	BlockWhenRevocationUnknown bool
 	// StationID prefixes outbox idempotency keys; empty means "station".
 	StationID string
@@ -238,7 +238,7 @@ func (s *Service) lock() error {
 }
 
 // isLinkLoss reports whether err means the card left the reader or the
-// reader went away, as opposed to a card that answered with an error.
+// reader went away, as opposed to a card that returned an error status.
 func isLinkLoss(err error) bool {
 	return errors.Is(err, devices.ErrCardRemoved) || errors.Is(err, devices.ErrNoCard) ||
 		errors.Is(err, devices.ErrNotConnected) || errors.Is(err, devices.ErrTimeout) ||

@@ -13,8 +13,8 @@ type State string
 
 // Job states. A state names either an action that may have started
 // (chip_writing, strip_printing) or a result (chip_updated, done,
-// rolled_back), so after a crash the stored state says what the card may
-// hold.
+// rolled_back), so after a crash the stored state tells what the card may
+// contain.
 const (
 	ChipWriting    State = "chip_writing"    // writing history, address and commit marker
 	ChipUpdated    State = "chip_updated"    // the chip was read back with the new address
@@ -24,7 +24,7 @@ const (
 	RolledBack     State = "rolled_back"     // the chip holds the old address again
 )
 
-// Choice is what a technician can do with a job that needs attention.
+// Choice is an action a technician can take on a job that needs attention.
 type Choice string
 
 // Choices.
@@ -95,7 +95,7 @@ type Holder struct {
 	IDNumber  string `json:"idNumber"`
 }
 
-// CardView is what Read shows about the card at the desk reader.
+// CardView is the card at the desk reader as Read shows it.
 type CardView struct {
 	Serial string `json:"serial"`
 	// ChipState is the permitcard state: personalised, address_torn, ...
@@ -109,8 +109,8 @@ type CardView struct {
 	Sequence     int            `json:"sequence"`
 	History      []HistoryEntry `json:"history"`
 	Photo        []byte         `json:"photo,omitempty"`
-	// SealValid is false when the issuance seal does not verify; SealError
-	// says why.
+	// SealValid is false when the issuance seal does not verify, and
+	// SealError then gives the reason.
 	SealValid bool   `json:"sealValid"`
 	SealError string `json:"sealError,omitempty"`
 	// Revoked is true when the permit was revoked or cancelled.
