@@ -23,7 +23,7 @@ var (
 	// settings and the request did not confirm it.
 	ErrConfirmRequired = errors.New("confirmation required")
 	// ErrAuditUnavailable means the audit log cannot be written, so the
-	// console refuses to run anything.
+	// consoles reject every command.
 	ErrAuditUnavailable = errors.New("audit log unavailable")
 	// ErrInvalidCommand means the console input cannot be sent.
 	ErrInvalidCommand = errors.New("invalid console command")
@@ -253,7 +253,7 @@ type PrinterCommandResult struct {
 
 // PrinterCommand sends one escape command from the console. Only a
 // technician may use it; every use is audited. Downloads (D...) carry
-// binary panels and cannot be typed, so they are refused.
+// binary panels and cannot be typed, so they are rejected.
 func (s *Service) PrinterCommand(ctx context.Context, sess *operators.Session,
 	req PrinterCommandRequest) (PrinterCommandResult, error) {
 	cmd, params, perr := parsePrinterCommand(req.Command)

@@ -51,7 +51,7 @@ type Options struct {
 	// RTTSamples is the number of timed round trips; 0 means 5.
 	RTTSamples int
 	// SlowAPDU is the median round trip above which a reader warns; 0
-	// means 100ms, several times what a USB reader normally takes.
+	// means 100ms, a margin chosen without measurements on physical readers.
 	SlowAPDU time.Duration
 	// PSAMSlots is the number of PSAM key indexes probed from 01; 0 means 4.
 	PSAMSlots int
@@ -155,7 +155,7 @@ type RunOptions struct {
 }
 
 // Run runs the default checks. Checks never change a card, the printer's
-// settings or stored data; actions that do are run by Action. It returns an
+// settings or stored data; the tests that do are run by RunAction. It returns an
 // error only for an unknown device name.
 func (s *Service) Run(ctx context.Context, o RunOptions) (Report, error) {
 	for _, d := range o.Devices {
