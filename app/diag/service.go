@@ -31,7 +31,7 @@ type Options struct {
 	HID hidio.Bus
 	// OpenPrinter opens the card printer; nil means evolis.Open. The desktop
 	// application passes a function that borrows its own open printer, so
-	// the diagnostics do not fight the issuance worker for the port.
+	// the diagnostics do not compete with the issuance worker for the port.
 	OpenPrinter func(ctx context.Context, o evolis.Options) (*evolis.Printer, error)
 	// OpenRewriter opens the rewriter; nil means rewriter.Open.
 	OpenRewriter func(o rewriter.Options) (*rewriter.Rewriter, error)
@@ -155,8 +155,8 @@ type RunOptions struct {
 }
 
 // Run runs the default checks. Checks never change a card, the printer's
-// settings or stored data; the tests that do are run by RunAction. It returns an
-// error only for an unknown device name.
+// settings or stored data; the tests that do are run by RunAction. It
+// returns an error only for an unknown device name.
 func (s *Service) Run(ctx context.Context, o RunOptions) (Report, error) {
 	for _, d := range o.Devices {
 		if !slices.Contains(Devices, d) {
