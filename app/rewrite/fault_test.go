@@ -19,7 +19,7 @@ import (
 )
 
 // issuedRig is a rig with one issued, reported card in the reader.
-func issuedRig(t *testing.T, o rigOptions) (*rig, permit.Application, permitcard.Serial) {
+func issuedRig(t testing.TB, o rigOptions) (*rig, permit.Application, permitcard.Serial) {
 	t.Helper()
 	c := startCentral(t, testSeed(t))
 	r := newRig(t, c, o)
