@@ -89,7 +89,13 @@ func printReport(out io.Writer, r diag.Report, asJSON bool) error {
 		return enc.Encode(r)
 	}
 	tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
-	for _, c := range r.Checks {
+	for i := 0; i < len(r.Checks); i++ {
+		c := r.Checks[i]
+		n := sameSkips(r.Checks[i:])
+		if n > 1 {
+			c.ID = c.Device + ".*"
+			i += n - 1
+		}
 		printCheck(tw, c)
 	}
 	if err := tw.Flush(); err != nil {
@@ -98,6 +104,19 @@ func printReport(out io.Writer, r diag.Report, asJSON bool) error {
 	_, err := fmt.Fprintf(out, "\n%s: %d pass, %d warn, %d fail, %d skip\n", strings.ToUpper(string(r.Status)),
 		r.Summary.Pass, r.Summary.Warn, r.Summary.Fail, r.Summary.Skip)
 	return err
+}
+
+// sameSkips counts the skipped checks at the start of list that share a
+// device and a reason, so the text output prints them as one line.
+func sameSkips(list []diag.Check) int {
+	n := 0
+	for _, c := range list {
+		if c.Status != diag.StatusSkip || c.Device != list[0].Device || c.Reason != list[0].Reason {
+			break
+		}
+		n++
+	}
+	return n
 }
 
 func printCheck(w io.Writer, c diag.Check) {

@@ -51,7 +51,7 @@ func (s *Service) Bundle(ctx context.Context, w io.Writer, o BundleOptions) (Bun
 	o.Events = orDefault(o.Events, 500)
 	o.LogBytes = orDefault(o.LogBytes, 8<<20)
 	zw := zip.NewWriter(w)
-	b := bundle{zw: zw, now: s.opts.Now()}
+	b := bundle{zw: zw, now: s.opts.Now(), errs: []string{}}
 	report, _ := s.Run(ctx, RunOptions{})
 	sum := BundleSummary{Report: report, KeyFiles: keyFiles(s.opts.Config)}
 	b.json("report.json", report)
@@ -174,7 +174,7 @@ func configText(c config.Config) string {
 }
 
 func keyFiles(c config.Config) []string {
-	var out []string
+	out := []string{}
 	for _, p := range []string{c.Central.KeyFile, c.Keys.KeyFile} {
 		if p != "" {
 			out = append(out, p)

@@ -107,7 +107,7 @@ func (s *Service) checkReader(ctx context.Context, role readerRole, readers []st
 	l := checkList{device: role.device}
 	ids := prefixed(role.device, cardCheckIDs)
 	if role.device == "psam" {
-		ids = append(ids, "psam.keys")
+		ids = []string{"psam.reader", "psam.card", "psam.atr", "psam.rtt", "psam.keys"}
 	}
 	if role.cfg.Name == "" {
 		l.skipRest(ids, "not configured: set "+role.field+" to enable it")

@@ -25,9 +25,15 @@ func (s *Service) checkStorage(ctx context.Context, full bool) []Check {
 	l := checkList{device: "storage"}
 	path := s.dbPath()
 	info, err := os.Stat(path)
-	if err != nil {
-		l.warn("storage.integrity", "no database at "+path+": "+err.Error(),
+	if errors.Is(err, os.ErrNotExist) {
+		l.warn("storage.integrity", "no database at "+path,
 			"start permitdesk once to create it, or check data_dir", nil)
+		l.skipRest(storageCheckIDs, "no database")
+		return l.checks
+	}
+	if err != nil {
+		l.fail("storage.integrity", "reading the database file failed: "+err.Error(),
+			"check the permissions of data_dir", nil)
 		l.skipRest(storageCheckIDs, "no database")
 		return l.checks
 	}
