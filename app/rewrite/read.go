@@ -18,6 +18,10 @@ import (
 // its serial can be read: ReadError says what failed and OpenJob how to
 // finish. Read changes nothing.
 func (s *Service) Read(ctx context.Context) (CardView, error) {
+	if err := s.lock(); err != nil {
+		return CardView{}, err
+	}
+	defer s.run.Unlock()
 	c, err := s.enc.Read(ctx, permitcard.ReadOptions{})
 	if err != nil {
 		if c.Serial == (permitcard.Serial{}) || !errors.Is(err, permitcard.ErrBadContent) {
@@ -126,6 +130,10 @@ func (s *Service) Check(ctx context.Context, sess *operators.Session, houseCode 
 	if err := requireTechnician(sess); err != nil {
 		return Proposal{}, err
 	}
+	if err := s.lock(); err != nil {
+		return Proposal{}, err
+	}
+	defer s.run.Unlock()
 	p, err := s.plan(ctx, houseCode)
 	if err != nil {
 		return Proposal{}, err
@@ -185,8 +193,12 @@ func (s *Service) readForChange(ctx context.Context) (permitcard.Card, CardView,
 }
 
 func openJobError(j *Job) error {
-	return fmt.Errorf("%w: job %d on card %s is %s (%s): finish it with %v first", ErrOpenJob, j.ID, j.CardSerial,
-		j.State, j.Attention, j.Choices)
+	if len(j.Choices) == 0 {
+		return fmt.Errorf("%w: job %d on card %s is still %s: if the workstation stopped during it, run "+
+			"`permitdesk rewrite --recover`, then resume or roll it back", ErrOpenJob, j.ID, j.CardSerial, j.State)
+	}
+	return fmt.Errorf("%w: job %d on card %s needs attention (%s): choose one of %v first", ErrOpenJob, j.ID,
+		j.CardSerial, j.Attention, j.Choices)
 }
 
 func (s *Service) refuseRevoked(ctx context.Context, v *CardView) error {
