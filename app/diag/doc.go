@@ -19,9 +19,10 @@
 // commands those of the TCP300II manual (package rewriter).
 //
 // Limits: a serial port held by another program is found by its exclusive
-// flag (TIOCGEXCL, set by go.bug.st/serial and most terminal programs) or by
-// an open that fails with EBUSY; a program that opens the port without
-// either is only named when the device then fails to answer. HID devices
+// flag (TIOCGEXCL, set by go.bug.st/serial and most terminal programs), by
+// an open that fails with EBUSY, or by a UUCP lock file naming a live
+// process. A program that opens the port without any of these is only named
+// when the device then fails to answer. HID devices
 // are found through the configured bus only, so an emulated HID device is
 // visible to a Service in the same process as the emulator.
 package diag

@@ -40,6 +40,11 @@ func probePort(field string, c config.SerialDevice) (string, *portProblem) {
 			fix: fmt.Sprintf("check the cable and the USB serial adapter, or set %s.port to the "+
 				"device's port (ls /dev/serial/by-id/)", field)}
 	}
+	if pid, ok := uucpLockHolder(path); ok {
+		p := heldProblem(path)
+		p.reason += fmt.Sprintf(" (lock file names pid %d)", pid)
+		return path, p
+	}
 	fd, err := unix.Open(path, unix.O_RDWR|unix.O_NOCTTY|unix.O_NONBLOCK|unix.O_CLOEXEC, 0)
 	if err != nil {
 		return path, openProblem(path, err)
@@ -114,4 +119,31 @@ func holdsFile(procDir, target string) bool {
 		}
 	}
 	return false
+}
+
+// uucpLockDirs are where terminal programs such as minicom and picocom put
+// UUCP-style lock files, LCK..ttyUSB0, holding the owner's pid in ASCII.
+var uucpLockDirs = []string{"/run/lock", "/var/lock"}
+
+// uucpLockHolder returns the pid in a UUCP lock file for path when that
+// process is alive and is not this one.
+func uucpLockHolder(path string) (int, bool) {
+	target, err := filepath.EvalSymlinks(path)
+	if err != nil {
+		target = path
+	}
+	for _, dir := range uucpLockDirs {
+		b, err := os.ReadFile(filepath.Join(dir, "LCK.."+filepath.Base(target)))
+		if err != nil {
+			continue
+		}
+		pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
+		if err != nil || pid <= 0 || pid == os.Getpid() {
+			continue
+		}
+		if unix.Kill(pid, 0) == nil || errors.Is(unix.Kill(pid, 0), unix.EPERM) {
+			return pid, true
+		}
+	}
+	return 0, false
 }

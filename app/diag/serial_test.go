@@ -2,6 +2,7 @@ package diag
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -177,4 +178,37 @@ func TestRunRejectsUnknownDevice(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "fax") {
 		t.Fatalf("err %v, want one naming the unknown device", err)
 	}
+}
+
+// TestPrinterPortUUCPLock leaves a UUCP lock file naming a live process, as
+// minicom does while it has the port open.
+func TestPrinterPortUUCPLock(t *testing.T) {
+	cfg := testConfig(t)
+	startPrinter(t, &cfg)
+	lockDir := t.TempDir()
+	saved := uucpLockDirs
+	uucpLockDirs = []string{lockDir}
+	t.Cleanup(func() { uucpLockDirs = saved })
+	holder := exec.Command("sleep", "30")
+	if err := holder.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { holder.Process.Kill(); holder.Wait() })
+	target, err := filepath.EvalSymlinks(cfg.Devices.Printer.Port)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lock := filepath.Join(lockDir, "LCK.."+filepath.Base(target))
+	if err := os.WriteFile(lock, []byte(fmt.Sprintf("%10d\n", holder.Process.Pid)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r := run(t, New(Options{Config: cfg}), RunOptions{Devices: []string{"printer"}})
+	c := expect(t, r, "printer.port", StatusFail, "close the program")
+	if !strings.Contains(c.Reason, fmt.Sprint(holder.Process.Pid)) {
+		t.Errorf("reason %q does not name the lock's pid", c.Reason)
+	}
+	holder.Process.Kill()
+	holder.Wait()
+	r = run(t, New(Options{Config: cfg}), RunOptions{Devices: []string{"printer"}})
+	expect(t, r, "printer.port", StatusPass, "")
 }
