@@ -40,6 +40,14 @@ type Options struct {
 	Operators *operators.Service
 	// Issuance lists and moves issuance jobs; nil leaves the Queue empty.
 	Issuance *issuance.Service
+	// Applications finds approved applications; nil leaves Issue without
+	// search.
+	Applications Applications
+	// Central reports the central link; nil reports it from the
+	// configuration alone.
+	Central CentralLink
+	// Faces renders card previews; nil leaves Issue without a preview.
+	Faces CardPreviewer
 	// Log receives the layer's log lines; nil discards them.
 	Log *slog.Logger
 }
@@ -149,7 +157,7 @@ func (a *App) StatusSnapshot() Status {
 	return Status{
 		Station:  a.opts.Config.StationID,
 		Devices:  a.devices.DeviceStatuses(a.context()),
-		Central:  centralStatus(a.opts.Config.Central),
+		Central:  a.centralStatus(a.context()),
 		Operator: a.operator(),
 	}
 }

@@ -43,6 +43,8 @@ type CentralStatus struct {
 	LastSync string `json:"lastSync"`
 	// Pending counts local records not yet accepted by the central system.
 	Pending int `json:"pending"`
+	// Detail is the last sync error, in English, or empty.
+	Detail string `json:"detail"`
 }
 
 // OperatorStatus is the operator session.

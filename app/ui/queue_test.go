@@ -27,6 +27,16 @@ func (f fixedApplications) Application(_ context.Context, id string) (permit.App
 	return a, nil
 }
 
+func (f fixedApplications) ApplicationsByIDNumber(_ context.Context, idNumber string) ([]permit.Application, error) {
+	var out []permit.Application
+	for _, a := range f {
+		if a.Holder.IDNumber == idNumber {
+			out = append(out, a)
+		}
+	}
+	return out, nil
+}
+
 type discardOutbox struct{}
 
 func (discardOutbox) Enqueue(context.Context, *sql.Tx, issuance.Record) error { return nil }
@@ -86,7 +96,8 @@ func newQueueFixture(t *testing.T) *queueFixture {
 		t.Fatal(err)
 	}
 
-	app := NewApp(Options{Config: config.Default(), Operators: ops, Issuance: iss})
+	app := NewApp(Options{Config: config.Default(), Operators: ops, Issuance: iss,
+		Applications: fixedApplications{"A1": testApplication("A1")}})
 	rec := &recorder{}
 	app.startup(ctx, rec.emit)
 	return &queueFixture{app: app, rec: rec, ops: ops, iss: iss, clerk: clerk}

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/wailsapp/wails/v2"
 	"github.com/wailsapp/wails/v2/pkg/options"
@@ -15,6 +16,7 @@ import (
 	"github.com/wailsapp/wails/v2/pkg/options/linux"
 	"github.com/wailsapp/wails/v2/pkg/runtime"
 
+	"permitdesk/app/cardface"
 	"permitdesk/app/cli"
 	"permitdesk/app/config"
 	"permitdesk/app/issuance"
@@ -74,7 +76,7 @@ func windowOptions(d *desktop, dist fs.FS) *options.App {
 		OnStartup: func(ctx context.Context) {
 			app.startup(ctx, runtime.EventsEmit)
 			app.log.Info("window started", "version", app.opts.Build.Version)
-			d.startDevices(ctx)
+			d.startServices(ctx)
 		},
 		Bind:           []any{app},
 		ErrorFormatter: FormatError,
@@ -87,6 +89,7 @@ func windowOptions(d *desktop, dist fs.FS) *options.App {
 type desktop struct {
 	app      *App
 	registry *registry.Registry
+	sync     *appsync.Service
 	closers  []func()
 }
 
@@ -96,9 +99,23 @@ func (d *desktop) close() {
 	}
 }
 
-// startDevices runs the device registry and forwards its changes to the
-// status bar until the window closes.
-func (d *desktop) startDevices(ctx context.Context) {
+// centralPollInterval is how often the status bar's central link is
+// checked for changes.
+const centralPollInterval = 2 * time.Second
+
+// startServices runs the device registry and the sync loop, and forwards
+// their changes to the status bar, until the window closes.
+func (d *desktop) startServices(ctx context.Context) {
+	if d.sync != nil {
+		if d.app.opts.Config.Central.URL != "" {
+			go func() {
+				if err := d.sync.Run(ctx); err != nil && ctx.Err() == nil {
+					d.app.log.Error("sync stopped", "err", err)
+				}
+			}()
+		}
+		go d.app.watchCentral(ctx, centralPollInterval, d.app.centralStatus(ctx))
+	}
 	if d.registry == nil {
 		return
 	}
@@ -138,12 +155,23 @@ func newDesktop(build BuildInfo) (*desktop, error) {
 		return nil, err
 	}
 	d.closers = append(d.closers, func() { db.Close() })
-	ops, iss, err := newServices(cfg, db, log)
+	ops, syncSvc, iss, err := newServices(cfg, db, log)
 	if err != nil {
 		d.close()
 		return nil, err
 	}
-	o := Options{Build: build, Config: cfg, Prefs: prefs.New(db), Operators: ops, Issuance: iss, Log: log}
+	o := Options{Build: build, Config: cfg, Prefs: prefs.New(db), Operators: ops, Issuance: iss,
+		Applications: syncSvc, Central: syncSvc, Log: log}
+	d.sync = syncSvc
+	// A missing CJK font leaves the window usable: only the card preview
+	// fails, and says why.
+	faces, err := cardface.New(cardface.Options{FontFile: cfg.Printing.FontFile, TemplateDir: cfg.Printing.TemplateDir,
+		Set: "full", Logger: log})
+	if err != nil {
+		log.Error("card preview unavailable", "err", err)
+	} else {
+		o.Faces = faces
+	}
 	if err := d.openRegistry(cfg, log, &o); err != nil {
 		d.close()
 		return nil, err
@@ -173,24 +201,25 @@ func (d *desktop) openRegistry(cfg config.Config, log *slog.Logger, o *Options) 
 // newServices builds the operator, sync and issuance services the way the
 // headless commands do. Without central.url the sync service works from its
 // local cache only.
-func newServices(cfg config.Config, db *sql.DB, log *slog.Logger) (*operators.Service, *issuance.Service, error) {
+func newServices(cfg config.Config, db *sql.DB, log *slog.Logger) (
+	*operators.Service, *appsync.Service, *issuance.Service, error) {
 	ops := operators.New(db, operators.Options{SessionTimeout: cfg.Issuance.SessionTimeout.Duration, Logger: log})
 	so := appsync.Options{DB: db, StationID: cfg.StationID, Log: log}
 	if cfg.Central.URL != "" {
 		client, err := appsync.NewClient(appsync.ClientOptions{BaseURL: cfg.Central.URL, CAFile: cfg.Central.CAFile,
 			CertFile: cfg.Central.CertFile, KeyFile: cfg.Central.KeyFile, Timeout: cfg.Central.Timeout.Duration})
 		if err != nil {
-			return nil, nil, err
+			return nil, nil, nil, err
 		}
 		so.Client = client
 	}
 	syncSvc, err := appsync.New(so)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	iss := issuance.New(db, issuance.Options{StationID: cfg.StationID, Applications: syncSvc,
 		Revocations: issuance.SyncRevocations{Sync: syncSvc}, Outbox: issuance.SyncOutbox{Sync: syncSvc},
 		BlockWhenRevocationUnknown: cfg.Issuance.OfflineRevocationPolicy == "block",
 		Operators:                  ops, Logger: log})
-	return ops, iss, nil
+	return ops, syncSvc, iss, nil
 }

@@ -93,11 +93,3 @@ func (s DeviceStatus) withID(id string) DeviceStatus {
 	s.ID = id
 	return s
 }
-
-// centralStatus reports what the configuration alone says about the link.
-func centralStatus(c config.Central) CentralStatus {
-	if c.URL == "" {
-		return CentralStatus{State: CentralOfflineOnly}
-	}
-	return CentralStatus{State: CentralUnknown, URL: c.URL}
-}

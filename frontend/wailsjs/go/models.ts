@@ -1,5 +1,43 @@
 export namespace ui {
 	
+	export class ApplicationView {
+	    id: string;
+	    permitNumber: string;
+	    name: string;
+	    sex: string;
+	    ethnicity: string;
+	    birthDate: string;
+	    idNumber: string;
+	    address: string;
+	    houseCode: string;
+	    authority: string;
+	    validFrom: string;
+	    validTo: string;
+	    approvedAt: string;
+	    photo: string;
+	
+	    static createFrom(source: any = {}) {
+	        return new ApplicationView(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.id = source["id"];
+	        this.permitNumber = source["permitNumber"];
+	        this.name = source["name"];
+	        this.sex = source["sex"];
+	        this.ethnicity = source["ethnicity"];
+	        this.birthDate = source["birthDate"];
+	        this.idNumber = source["idNumber"];
+	        this.address = source["address"];
+	        this.houseCode = source["houseCode"];
+	        this.authority = source["authority"];
+	        this.validFrom = source["validFrom"];
+	        this.validTo = source["validTo"];
+	        this.approvedAt = source["approvedAt"];
+	        this.photo = source["photo"];
+	    }
+	}
 	export class BuildInfo {
 	    version: string;
 	    commit: string;
@@ -16,11 +54,26 @@ export namespace ui {
 	        this.date = source["date"];
 	    }
 	}
+	export class CardPreview {
+	    front: string;
+	    back: string;
+	
+	    static createFrom(source: any = {}) {
+	        return new CardPreview(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.front = source["front"];
+	        this.back = source["back"];
+	    }
+	}
 	export class CentralStatus {
 	    state: string;
 	    url: string;
 	    lastSync: string;
 	    pending: number;
+	    detail: string;
 	
 	    static createFrom(source: any = {}) {
 	        return new CentralStatus(source);
@@ -32,6 +85,7 @@ export namespace ui {
 	        this.url = source["url"];
 	        this.lastSync = source["lastSync"];
 	        this.pending = source["pending"];
+	        this.detail = source["detail"];
 	    }
 	}
 	export class DeviceStatus {
