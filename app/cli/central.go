@@ -20,6 +20,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"permitdesk/app/logging"
+	"permitdesk/central/api"
 	"permitdesk/central/pki"
 	"permitdesk/central/seed"
 	"permitdesk/central/server"
@@ -51,15 +52,20 @@ func newCentralCmd(env *Env) *cobra.Command {
 func newCentralPKICmd(env *Env) *cobra.Command {
 	cmd := &cobra.Command{Use: "pki", Short: "Create the development CA and certificates"}
 	var o pki.InitOptions
+	var sealOnly bool
 	initCmd := &cobra.Command{
 		Use:   "init",
-		Short: "Create a CA, a server certificate, an admin certificate and station certificates",
+		Short: "Create a CA, server, admin and station certificates, and the issuance-seal key",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if sealOnly {
+				return newSealKey(env, o.Dir)
+			}
 			if _, err := pki.Init(o); err != nil {
 				return err
 			}
-			fmt.Fprintf(env.Out, "CA and certificates written to %s\n", o.Dir)
+			fmt.Fprintf(env.Out, "CA, certificates and seal key written to %s\n", o.Dir)
+			printSealKey(env, o.Dir)
 			for _, st := range o.Stations {
 				cert, key := pki.StationFiles(o.Dir, st)
 				fmt.Fprintf(env.Out, "station %s:\n  ca_file = %q\n  cert_file = %q\n  key_file = %q\n",
@@ -73,8 +79,30 @@ func newCentralPKICmd(env *Env) *cobra.Command {
 	initCmd.Flags().StringSliceVar(&o.Hosts, "hosts", []string{"127.0.0.1", "::1", "localhost"}, "server certificate host names and IP addresses")
 	initCmd.Flags().DurationVar(&o.Validity, "validity", 825*24*time.Hour, "validity of the issued certificates")
 	initCmd.Flags().BoolVar(&o.Force, "force", false, "replace an existing CA and every certificate")
+	initCmd.Flags().BoolVar(&sealOnly, "seal-key", false,
+		"only replace the issuance-seal key pair; `central serve` seals the approved applications again")
 	cmd.AddCommand(initCmd)
 	return cmd
+}
+
+func newSealKey(env *Env, dir string) error {
+	if _, err := pki.CreateSealKey(dir); err != nil {
+		return err
+	}
+	printSealKey(env, dir)
+	return nil
+}
+
+// printSealKey prints the seal key ID and the public key file that stations
+// may pin with central.seal_key_file.
+func printSealKey(env *Env, dir string) {
+	pub, err := pki.LoadSealPublicKey(dir)
+	if err != nil {
+		fmt.Fprintf(env.ErrOut, "%v\n", err)
+		return
+	}
+	fmt.Fprintf(env.Out, "seal key %s:\n  seal_key_file = %q\n", api.SealKeyID(pub),
+		filepath.Join(dir, pki.SealPubFile))
 }
 
 type serveFlags struct {
@@ -129,13 +157,25 @@ func serveCentral(ctx context.Context, env *Env, f serveFlags) error {
 	if f.pkiDir == "" {
 		f.pkiDir = filepath.Join(f.data, "pki")
 	}
-	st, err := store.Open(ctx, store.Options{Dir: f.data})
+	key, created, err := pki.LoadOrCreateSealKey(f.pkiDir)
+	if err != nil {
+		return err
+	}
+	if created {
+		log.Info("seal key created", "key_id", key.ID, "dir", f.pkiDir)
+	}
+	st, err := store.Open(ctx, store.Options{Dir: f.data, SealKey: key})
 	if err != nil {
 		return err
 	}
 	defer st.Close()
 	if err := seedIfEmpty(ctx, st, f.seedDir, log); err != nil {
 		return err
+	}
+	if n, err := st.SealMissing(ctx); err != nil {
+		return err
+	} else if n > 0 {
+		log.Info("applications sealed", "count", n, "key_id", key.ID)
 	}
 	srv, err := server.New(server.Options{Store: st, Log: log, Faults: f.faults})
 	if err != nil {
@@ -183,13 +223,27 @@ func newCentralAdminCmd(env *Env) *cobra.Command {
 		Long: "approve, revoke and list work on the central database directly, also while it is\n" +
 			"being served; faults talks to a running server with the admin certificate.",
 	}
-	var data string
+	var data, pkiDir string
 	cmd.PersistentFlags().StringVar(&data, "data", defaultCentralDir(), "directory of the central database")
+	cmd.PersistentFlags().StringVar(&pkiDir, "pki", "",
+		"directory made by `central pki init`, for the seal key and the admin certificate (default DATA/pki)")
 	open := func(cmd *cobra.Command) (*store.Store, error) {
-		return store.Open(cmd.Context(), store.Options{Dir: data})
+		o := store.Options{Dir: data}
+		if cmd.Name() == "approve" {
+			dir := pkiDir
+			if dir == "" {
+				dir = filepath.Join(data, "pki")
+			}
+			key, err := pki.LoadSealKey(dir)
+			if err != nil {
+				return nil, err
+			}
+			o.SealKey = key
+		}
+		return store.Open(cmd.Context(), o)
 	}
 	cmd.AddCommand(newAdminListCmd(env, open), newAdminApproveCmd(env, open), newAdminRevokeCmd(env, open),
-		newAdminFaultsCmd(env, &data))
+		newAdminFaultsCmd(env, &data, &pkiDir))
 	return cmd
 }
 
@@ -247,13 +301,20 @@ func newAdminApproveCmd(env *Env, open storeOpener) *cobra.Command {
 				if err != nil {
 					return err
 				}
-				fmt.Fprintf(env.Out, "approved %s for station %s: permit %s, valid %s to %s, sequence %d\n",
-					a.Id, a.StationId, a.PermitNumber, a.ValidFrom.Format(time.DateOnly),
-					a.ValidTo.Format(time.DateOnly), a.Seq)
+				fmt.Fprintf(env.Out, "approved %s for station %s: permit %s, valid %s to %s, sequence %d, "+
+					"sealed with key %s\n", a.Id, a.StationId, a.PermitNumber, a.ValidFrom.Format(time.DateOnly),
+					a.ValidTo.Format(time.DateOnly), a.Seq, sealKeyID(a.Seal))
 			}
 			return nil
 		},
 	}
+}
+
+func sealKeyID(s *api.Seal) string {
+	if s == nil {
+		return "none"
+	}
+	return s.KeyId
 }
 
 func newAdminRevokeCmd(env *Env, open storeOpener) *cobra.Command {
@@ -280,19 +341,20 @@ func newAdminRevokeCmd(env *Env, open storeOpener) *cobra.Command {
 	return cmd
 }
 
-func newAdminFaultsCmd(env *Env, data *string) *cobra.Command {
+func newAdminFaultsCmd(env *Env, data, pkiDir *string) *cobra.Command {
 	var f server.Faults
-	var url, pkiDir string
+	var url string
 	var show bool
 	cmd := &cobra.Command{
 		Use:   "faults",
 		Short: "Set the faults a running server injects (all zero flags clear them)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if pkiDir == "" {
-				pkiDir = filepath.Join(*data, "pki")
+			dir := *pkiDir
+			if dir == "" {
+				dir = filepath.Join(*data, "pki")
 			}
-			client, err := adminClient(pkiDir)
+			client, err := adminClient(dir)
 			if err != nil {
 				return err
 			}
@@ -320,7 +382,6 @@ func newAdminFaultsCmd(env *Env, data *string) *cobra.Command {
 		},
 	}
 	cmd.Flags().StringVar(&url, "url", "https://127.0.0.1:8443", "base URL of the running server")
-	cmd.Flags().StringVar(&pkiDir, "pki", "", "directory made by `central pki init` (default DATA/pki)")
 	cmd.Flags().BoolVar(&show, "show", false, "print the faults in force instead of setting them")
 	addFaultFlags(cmd.Flags(), &f)
 	return cmd

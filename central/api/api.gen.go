@@ -96,6 +96,21 @@ func (e RevocationKind) Valid() bool {
 	}
 }
 
+// Defines values for SealAlgorithm.
+const (
+	SealEd25519 SealAlgorithm = "ed25519"
+)
+
+// Valid indicates whether the value is a known member of the SealAlgorithm enum.
+func (e SealAlgorithm) Valid() bool {
+	switch e {
+	case SealEd25519:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for Sex.
 const (
 	SexFemale Sex = "2"
@@ -136,7 +151,13 @@ type Application struct {
 	Photo *[]byte `json:"photo,omitempty"`
 
 	// PhotoSize Size of the JPEG portrait in bytes.
-	PhotoSize int                `json:"photoSize,omitempty"`
+	PhotoSize int `json:"photoSize,omitempty"`
+
+	// Seal The central system's signature over the card data that approval
+	// fixes (holder, permit number, authority, validity and portrait), as
+	// the card layout document defines it. Absent when the application was
+	// approved without a seal key.
+	Seal      *Seal              `json:"seal,omitempty"`
 	Seq       int64              `json:"seq"`
 	StationId string             `json:"stationId"`
 	ValidFrom openapi_types.Date `json:"validFrom"`
@@ -340,6 +361,45 @@ type RevocationPage struct {
 	Items []Revocation `json:"items"`
 	More  bool         `json:"more"`
 	Next  int64        `json:"next"`
+
+	// ServerSeq Highest sequence assigned by the server.
+	ServerSeq int64 `json:"serverSeq"`
+
+	// ServerTime Server clock at the time of the reply.
+	ServerTime time.Time `json:"serverTime"`
+}
+
+// Seal The central system's signature over the card data that approval
+// fixes (holder, permit number, authority, validity and portrait), as
+// the card layout document defines it. Absent when the application was
+// approved without a seal key.
+type Seal struct {
+	// Algorithm Signature algorithm of an issuance seal; Ed25519 (RFC 8032) is the only one.
+	Algorithm SealAlgorithm `json:"algorithm"`
+
+	// KeyId Identifier of the signing key
+	KeyId string `json:"keyId"`
+
+	// Signature The 64-byte signature.
+	Signature []byte `json:"signature"`
+}
+
+// SealAlgorithm Signature algorithm of an issuance seal; Ed25519 (RFC 8032) is the only one.
+type SealAlgorithm string
+
+// SealKey defines model for SealKey.
+type SealKey struct {
+	// Algorithm Signature algorithm of an issuance seal; Ed25519 (RFC 8032) is the only one.
+	Algorithm SealAlgorithm `json:"algorithm"`
+	KeyId     string        `json:"keyId"`
+
+	// PublicKey The 32-byte Ed25519 public key.
+	PublicKey []byte `json:"publicKey"`
+}
+
+// SealKeyList defines model for SealKeyList.
+type SealKeyList struct {
+	Keys []SealKey `json:"keys"`
 
 	// ServerSeq Highest sequence assigned by the server.
 	ServerSeq int64 `json:"serverSeq"`

@@ -44,3 +44,8 @@ func (r RecordResults) Env() Envelope {
 func (r ErrorResponse) Env() Envelope {
 	return Envelope{ServerTime: r.ServerTime, ServerSeq: r.ServerSeq}
 }
+
+// Env returns the envelope fields.
+func (r SealKeyList) Env() Envelope {
+	return Envelope{ServerTime: r.ServerTime, ServerSeq: r.ServerSeq}
+}

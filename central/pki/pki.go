@@ -1,13 +1,15 @@
 // Package pki creates the development certificate authority of the reference
 // central system and the certificates it signs: one server certificate and
-// one client certificate per station (X.509 v3, ECDSA P-256, PEM files).
+// one client certificate per station (X.509 v3, ECDSA P-256, PEM files), and
+// the Ed25519 key that signs issuance seals (seal.go).
 //
 // A station certificate's subject common name is the station id and its
 // organizational unit is "station"; the administrator's certificate has the
 // unit "admin". The server trusts only the CA in the same directory.
 //
 // Limits: it is a development CA. The CA key is written unencrypted next to
-// the certificates, there is no revocation list and no OCSP.
+// the certificates, and so is the seal key; there is no revocation list and
+// no OCSP.
 package pki
 
 import (
@@ -72,7 +74,8 @@ type CA struct {
 }
 
 // Init creates the CA, the server certificate, the admin certificate and the
-// station certificates in o.Dir, and returns the CA.
+// station certificates in o.Dir, and the issuance-seal key pair, and returns
+// the CA.
 func Init(o InitOptions) (*CA, error) {
 	o = o.withDefaults()
 	if _, err := os.Stat(filepath.Join(o.Dir, CAFile)); err == nil && !o.Force {
@@ -95,6 +98,9 @@ func Init(o InitOptions) (*CA, error) {
 		if _, _, err := ca.IssueClient(st, RoleStation, o.Now(), o.Validity); err != nil {
 			return nil, err
 		}
+	}
+	if _, err := CreateSealKey(o.Dir); err != nil {
+		return nil, err
 	}
 	return ca, nil
 }

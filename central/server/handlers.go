@@ -115,6 +115,13 @@ func (s *Server) listHouseCodeChanges(w http.ResponseWriter, r *http.Request, _ 
 		Items: nonNil(items), Next: next, More: more})
 }
 
+// listSealKeys returns the public keys of the store's issuance seals.
+func (s *Server) listSealKeys(w http.ResponseWriter, _ *http.Request, _ string) {
+	env := s.envelope()
+	s.writeJSON(w, http.StatusOK, api.SealKeyList{ServerTime: env.ServerTime, ServerSeq: env.ServerSeq,
+		Keys: s.o.Store.SealKeys()})
+}
+
 // maxBatch is the largest number of records one request may carry.
 const maxBatch = 500
 

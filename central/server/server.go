@@ -111,6 +111,7 @@ func (s *Server) routes() {
 	v1("GET /v1/permits/{number}/status", s.getPermitStatus)
 	v1("GET /v1/house-codes/{code}", s.getHouseCode)
 	v1("GET /v1/house-code-changes", s.listHouseCodeChanges)
+	v1("GET /v1/seal-keys", s.listSealKeys)
 	v1("POST /v1/records", s.pushRecords)
 	s.mux.Handle("GET /admin/faults", s.admin(s.getFaults))
 	s.mux.Handle("PUT /admin/faults", s.admin(s.putFaults))

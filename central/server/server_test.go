@@ -39,7 +39,11 @@ func startServer(t *testing.T) *testServer {
 	}
 
 	ctx := context.Background()
-	st, err := store.Open(ctx, store.Options{Dir: filepath.Join(dir, "central")})
+	key, err := pki.LoadSealKey(ts.pkiDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := store.Open(ctx, store.Options{Dir: filepath.Join(dir, "central"), SealKey: key})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -22,7 +22,8 @@ func (s *Store) Empty(ctx context.Context) (bool, error) {
 }
 
 // Seed inserts a dataset in one transaction. Approved applications get
-// sequences in approval order, then the house register follows.
+// sequences in approval order and, with a seal key, their seal; then the
+// house register follows.
 func (s *Store) Seed(ctx context.Context, ds *seed.Dataset) error {
 	return s.inTx(ctx, func(sqlTx *sql.Tx) error {
 		tx := newPreparedTx(sqlTx)
@@ -30,6 +31,12 @@ func (s *Store) Seed(ctx context.Context, ds *seed.Dataset) error {
 		for _, a := range ds.Applications {
 			if err := insertApplication(ctx, tx, a); err != nil {
 				return fmt.Errorf("seed application %s: %w", a.ID, err)
+			}
+			if a.Status != seed.StatusApproved || s.seal == nil {
+				continue
+			}
+			if err := s.sealApplication(ctx, tx, a.ID); err != nil {
+				return err
 			}
 		}
 		for _, h := range ds.HouseCodes {
@@ -76,19 +83,22 @@ func nullString(s string) any {
 
 const applicationColumns = `seq, id, station_id, name, sex, ethnicity, birth_date, id_number,
 	hukou_address, house_code, district, street, community, detail, permit_number, authority,
-	approved_at, valid_from, valid_to, length(photo)`
+	approved_at, valid_from, valid_to, length(photo), seal_key_id, seal_signature`
 
 func scanApplication(sc interface{ Scan(...any) error }) (api.Application, error) {
 	var a api.Application
 	var birth, approved, from, to string
 	var photoSize sql.NullInt64
+	var sealKeyID sql.NullString
+	var sealSignature []byte
 	err := sc.Scan(&a.Seq, &a.Id, &a.StationId, &a.Holder.Name, &a.Holder.Sex, &a.Holder.Ethnicity,
 		&birth, &a.Holder.IdNumber, &a.Holder.HukouAddress, &a.Address.HouseCode, &a.Address.District,
 		&a.Address.Street, &a.Address.Community, &a.Address.Detail, &a.PermitNumber, &a.Authority,
-		&approved, &from, &to, &photoSize)
+		&approved, &from, &to, &photoSize, &sealKeyID, &sealSignature)
 	if err != nil {
 		return a, err
 	}
+	a.Seal = scanSeal(sealKeyID, sealSignature)
 	a.Holder.BirthDate = date(birth)
 	a.ApprovedAt = parseTime(approved)
 	a.ValidFrom, a.ValidTo = date(from), date(to)
@@ -235,8 +245,13 @@ func (s *Store) List(ctx context.Context, f ListFilter) ([]Summary, error) {
 }
 
 // Approve approves a pending application: it assigns the next permit
-// number, the validity and a new sequence, so stations pull it next.
+// number, the validity and a new sequence, so stations pull it next, and
+// signs its issuance seal. Without a seal key it returns ErrNoSealKey.
 func (s *Store) Approve(ctx context.Context, id string) (api.Application, error) {
+	if s.seal == nil {
+		return api.Application{}, fmt.Errorf("approve application %q: %w: pass --pki with the directory "+
+			"made by `permitdesk central pki init`", id, ErrNoSealKey)
+	}
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		var status string
 		err := tx.QueryRowContext(ctx, `SELECT status FROM applications WHERE id = ?`, id).Scan(&status)
@@ -249,7 +264,10 @@ func (s *Store) Approve(ctx context.Context, id string) (api.Application, error)
 		if status != seed.StatusPending {
 			return fmt.Errorf("application %q is %s, only pending applications can be approved: %w", id, status, ErrState)
 		}
-		return approve(ctx, tx, id, s.now())
+		if err := approve(ctx, tx, id, s.now()); err != nil {
+			return err
+		}
+		return s.sealApplication(ctx, tx, id)
 	})
 	if err != nil {
 		return api.Application{}, err

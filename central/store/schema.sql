@@ -28,7 +28,11 @@ CREATE TABLE IF NOT EXISTS applications (
     approved_at   TEXT,
     valid_from    TEXT,
     valid_to      TEXT,
-    photo         BLOB
+    photo         BLOB,
+    -- The issuance seal: key ID and Ed25519 signature over the card data
+    -- that approval fixes (permitcard.SealMessage); NULL until sealed.
+    seal_key_id   TEXT,
+    seal_signature BLOB
 );
 CREATE INDEX IF NOT EXISTS applications_feed ON applications (station_id, seq);
 

@@ -20,6 +20,8 @@ import (
 	"time"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
+
+	"permitdesk/central/pki"
 )
 
 //go:embed schema.sql
@@ -40,12 +42,17 @@ type Options struct {
 	Dir string
 	// Now is the server clock; nil means time.Now.
 	Now func() time.Time
+	// SealKey signs the issuance seal of each application at approval and
+	// seeding; nil leaves seeded applications unsealed and makes Approve
+	// fail.
+	SealKey *pki.SealKey
 }
 
 // Store is an open central database.
 type Store struct {
-	db  *sql.DB
-	now func() time.Time
+	db   *sql.DB
+	now  func() time.Time
+	seal *pki.SealKey
 }
 
 // DSN returns the connection string for a database file: WAL, a 5 s busy
@@ -76,7 +83,11 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("create central schema in %s: %w", o.Dir, err)
 	}
-	return &Store{db: db, now: o.Now}, nil
+	if err := addSealColumns(ctx, db); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("upgrade central schema in %s: %w", o.Dir, err)
+	}
+	return &Store{db: db, now: o.Now, seal: o.SealKey}, nil
 }
 
 // Close closes the database.

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"permitdesk/central/api"
+	"permitdesk/central/pki"
 	"permitdesk/central/seed"
 )
 
@@ -18,7 +19,12 @@ func openSeeded(t *testing.T) (*Store, *seed.Dataset) {
 		t.Fatal(err)
 	}
 	now := time.Date(2026, 11, 20, 3, 0, 0, 0, time.UTC)
-	st, err := Open(context.Background(), Options{Dir: t.TempDir(), Now: func() time.Time { return now }})
+	key, err := pki.CreateSealKey(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := Open(context.Background(), Options{Dir: t.TempDir(), Now: func() time.Time { return now },
+		SealKey: key})
 	if err != nil {
 		t.Fatal(err)
 	}
