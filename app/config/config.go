@@ -47,6 +47,11 @@ type Central struct {
 	Timeout Duration `toml:"timeout"`
 	// SyncInterval is the time between pulls when the link is up.
 	SyncInterval Duration `toml:"sync_interval"`
+	// SealKeyFile pins the central system's issuance-seal public key (a PEM
+	// PUBLIC KEY block or 64 hex digits); only seals by this key are
+	// trusted. Empty (the default) trusts the keys fetched from the central
+	// system and cached in the station database.
+	SealKeyFile string `toml:"seal_key_file"`
 }
 
 // Keys selects where card keys come from.

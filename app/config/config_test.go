@@ -109,6 +109,10 @@ func TestParseRejectsBadFiles(t *testing.T) {
 		{"zero timeout", "[issuance]\nstep_timeout = \"0s\"", "issuance.step_timeout", "out of range"},
 		{"bad vendor id", "[devices.scanner]\nvendor_id = \"zz\"\nproduct_id = \"0001\"", "devices.scanner.vendor_id",
 			"not a 16-bit hexadecimal id"},
+		{"seal key not a key", "[central]\nseal_key_file = \"" + regular + "\"", "central.seal_key_file",
+			"not an Ed25519 public key"},
+		{"missing seal key file", "[central]\nseal_key_file = \"" + missing + "\"", "central.seal_key_file",
+			"cannot be read"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -127,6 +131,21 @@ func TestParseRejectsBadFiles(t *testing.T) {
 				t.Errorf("message %q does not name the file", err)
 			}
 		})
+	}
+}
+
+func TestSealKeyFileAccepted(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "seal-pub.hex")
+	key := strings.Repeat("3d", 32) + "\n"
+	if err := os.WriteFile(path, []byte(key), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	c, err := config.Parse("good.toml", []byte("[central]\nseal_key_file = \""+path+"\""))
+	if err != nil {
+		t.Fatalf("Parse: %v", err)
+	}
+	if c.Central.SealKeyFile != path {
+		t.Errorf("seal_key_file = %q, want %q", c.Central.SealKeyFile, path)
 	}
 }
 

@@ -25,6 +25,9 @@ key_file = ""
 timeout = "15s"
 # Time between pulls while the link is up.
 sync_interval = "30s"
+# Pinned public key of the central system's issuance seals (seal-pub.pem, or
+# 64 hex digits). Empty: trust the keys fetched from the central system.
+seal_key_file = ""
 
 [keys]
 # "psam": keys are computed by the key card in devices.psam (production).

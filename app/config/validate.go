@@ -8,6 +8,8 @@ import (
 	"regexp"
 	"strconv"
 	"time"
+
+	"permitdesk/central/api"
 )
 
 var stationIDPattern = regexp.MustCompile(`^[A-Z0-9][A-Z0-9-]{2,31}$`)
@@ -44,6 +46,21 @@ func (c Central) validate(v *validator) {
 	v.file("central.key_file", c.KeyFile)
 	v.positive("central.timeout", c.Timeout)
 	v.positive("central.sync_interval", c.SyncInterval)
+	v.sealKey("central.seal_key_file", c.SealKeyFile)
+}
+
+// sealKey checks that a pinned seal key file contains an Ed25519 public key.
+func (v *validator) sealKey(field, path string) {
+	if path == "" {
+		return
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		v.check(field, false, "%q cannot be read: %v", path, unwrapPathError(err))
+		return
+	}
+	_, err = api.ParseSealPublicKey(b)
+	v.check(field, err == nil, "%q: %v: copy seal-pub.pem from the central system", path, err)
 }
 
 func (k Keys) validate(v *validator) {
