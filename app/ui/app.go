@@ -46,6 +46,11 @@ type Options struct {
 	// Central reports the central link; nil reports it from the
 	// configuration alone.
 	Central CentralLink
+	// Syncer runs a sync round for the Settings screen; nil disables it.
+	Syncer Syncer
+	// Scanner looks for devices again for the Settings screen's test
+	// button; nil makes the button only refresh the status.
+	Scanner DeviceScanner
 	// Faces renders card previews; nil leaves Issue without a preview.
 	Faces CardPreviewer
 	// Log receives the layer's log lines; nil discards them.

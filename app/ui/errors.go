@@ -9,6 +9,7 @@ import (
 	"permitdesk/app/issuance"
 	"permitdesk/app/operators"
 	"permitdesk/app/store"
+	appsync "permitdesk/app/sync"
 	"permitdesk/devices"
 )
 
@@ -25,6 +26,7 @@ const (
 	CodeApprovalRequired = "approval_required"
 	CodeNotFound         = "not_found"
 	CodeBadTransition    = "bad_transition"
+	CodeOffline          = "offline"
 	CodeInvalidArgument  = "invalid_argument"
 	CodeConfigInvalid    = "config_invalid"
 	CodeDatabaseTooNew   = "database_too_new"
@@ -83,6 +85,7 @@ var sentinelCodes = []struct {
 	{operators.ErrNoApproval, CodeApprovalRequired},
 	{issuance.ErrNotFound, CodeNotFound},
 	{issuance.ErrBadTransition, CodeBadTransition},
+	{appsync.ErrOffline, CodeOffline},
 	{store.ErrTooNew, CodeDatabaseTooNew},
 	{devices.ErrNotConfigured, CodeDeviceNotConfig},
 	{devices.ErrNotConnected, CodeDeviceNotReady},

@@ -15,6 +15,7 @@ import (
 	"permitdesk/app/operators"
 	"permitdesk/app/permit"
 	"permitdesk/app/store"
+	appsync "permitdesk/app/sync"
 )
 
 type fixedApplications map[string]permit.Application
@@ -223,5 +224,75 @@ func TestVoidJobRequiresReason(t *testing.T) {
 	_, err := f.app.VoidJob(1, "", SupervisorApproval{Login: "boss", Password: "supervisor-pw"})
 	if got := errorCode(err); got != CodeInvalidArgument {
 		t.Errorf("code = %q, want %q", got, CodeInvalidArgument)
+	}
+}
+
+func TestCardStockSupervisorOnly(t *testing.T) {
+	f := newQueueFixture(t)
+	if _, err := f.app.Login("clerk1", "clerk-password"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.app.CardStock(); errorCode(err) != CodeForbidden {
+		t.Errorf("CardStock as clerk = %v, want code %q", err, CodeForbidden)
+	}
+	if _, err := f.app.Login("boss", "supervisor-pw"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.app.ReceiveCardLot("LOT-2026-002", 0); errorCode(err) != CodeInvalidArgument {
+		t.Errorf("ReceiveCardLot with count 0 = %v, want code %q", err, CodeInvalidArgument)
+	}
+	if _, err := f.app.ReceiveCardLot("LOT-2026-002", 250); err != nil {
+		t.Fatal(err)
+	}
+	lots, err := f.app.CardStock()
+	if err != nil {
+		t.Fatal(err)
+	}
+	onHand := map[string]int64{}
+	for _, l := range lots {
+		onHand[l.Number] = l.OnHand
+	}
+	if onHand["LOT-2026-001"] != 10 || onHand["LOT-2026-002"] != 250 {
+		t.Errorf("on hand = %v, want LOT-2026-001:10 LOT-2026-002:250", onHand)
+	}
+}
+
+type countingScanner struct{ scans int }
+
+func (c *countingScanner) Scan(context.Context) { c.scans++ }
+
+func TestCheckDevicesScans(t *testing.T) {
+	scanner := &countingScanner{}
+	app := NewApp(Options{Config: config.Default(), Scanner: scanner})
+	rec := &recorder{}
+	app.startup(context.Background(), rec.emit)
+	st := app.CheckDevices()
+	if scanner.scans != 1 {
+		t.Errorf("%d scans, want 1", scanner.scans)
+	}
+	if len(st.Devices) != 7 {
+		t.Errorf("%d devices, want 7", len(st.Devices))
+	}
+	if events := rec.list(); len(events) != 1 || events[0].name != EventStatusChanged {
+		t.Errorf("events = %+v, want one %s", events, EventStatusChanged)
+	}
+}
+
+func TestSyncNowOfflineOnly(t *testing.T) {
+	f := newQueueFixture(t)
+	svc, err := appsync.New(appsync.Options{DB: f.iss.DB(), StationID: "SZ-FT-001"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.app.opts.Syncer = svc
+	if _, err := f.app.SyncNow(); errorCode(err) != CodeNotLoggedIn {
+		t.Errorf("SyncNow without login = %v, want code %q", err, CodeNotLoggedIn)
+	}
+	if _, err := f.app.Login("clerk1", "clerk-password"); err != nil {
+		t.Fatal(err)
+	}
+	_, err = f.app.SyncNow()
+	if got := errorCode(err); got != CodeOffline {
+		t.Errorf("SyncNow with no central URL = %v (code %q), want code %q", err, got, CodeOffline)
 	}
 }

@@ -161,7 +161,7 @@ func newDesktop(build BuildInfo) (*desktop, error) {
 		return nil, err
 	}
 	o := Options{Build: build, Config: cfg, Prefs: prefs.New(db), Operators: ops, Issuance: iss,
-		Applications: syncSvc, Central: syncSvc, Log: log}
+		Applications: syncSvc, Central: syncSvc, Syncer: syncSvc, Log: log}
 	d.sync = syncSvc
 	// A missing CJK font leaves the window usable: only the card preview
 	// fails, and says why.
@@ -195,6 +195,7 @@ func (d *desktop) openRegistry(cfg config.Config, log *slog.Logger, o *Options) 
 	}
 	d.registry = reg
 	o.Devices = RegistryDevices{Registry: reg, Config: cfg.Devices}
+	o.Scanner = reg
 	return nil
 }
 

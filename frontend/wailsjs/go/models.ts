@@ -160,6 +160,28 @@ export namespace ui {
 	        this.updatedAt = source["updatedAt"];
 	    }
 	}
+	export class LotView {
+	    number: string;
+	    received: number;
+	    receivedAt: string;
+	    adjusted: number;
+	    taken: number;
+	    onHand: number;
+	
+	    static createFrom(source: any = {}) {
+	        return new LotView(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.number = source["number"];
+	        this.received = source["received"];
+	        this.receivedAt = source["receivedAt"];
+	        this.adjusted = source["adjusted"];
+	        this.taken = source["taken"];
+	        this.onHand = source["onHand"];
+	    }
+	}
 	export class OperatorStatus {
 	    loggedIn: boolean;
 	    login: string;
@@ -226,6 +248,20 @@ export namespace ui {
 	        if ('string' === typeof source) source = JSON.parse(source);
 	        this.login = source["login"];
 	        this.password = source["password"];
+	    }
+	}
+	export class SyncResult {
+	    pulled: number;
+	    pushed: number;
+	
+	    static createFrom(source: any = {}) {
+	        return new SyncResult(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.pulled = source["pulled"];
+	        this.pushed = source["pushed"];
 	    }
 	}
 
