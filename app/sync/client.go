@@ -290,6 +290,14 @@ func (c *Client) PermitStatus(ctx context.Context, number string) (api.PermitSta
 	return out, obs, err
 }
 
+// SealKeys returns the public keys the central system's issuance seals
+// verify with.
+func (c *Client) SealKeys(ctx context.Context) (api.SealKeyList, Observation, error) {
+	var out api.SealKeyList
+	obs, err := c.call(ctx, http.MethodGet, "/v1/seal-keys", nil, nil, &out)
+	return out, obs, err
+}
+
 // PushRecords sends one batch and returns the per-record results.
 func (c *Client) PushRecords(ctx context.Context, recs []api.Record) (api.RecordResults, Observation, error) {
 	var out api.RecordResults

@@ -67,7 +67,8 @@ func startCentral(t testing.TB, ds *seed.Dataset, faults server.Faults) *central
 	ctx := context.Background()
 	centralDir := filepath.Join(dir, "central")
 	copySeeded(t, ds, centralDir)
-	c.store, err = cstore.Open(ctx, cstore.Options{Dir: centralDir})
+	copySealKey(t, c.pkiDir)
+	c.store, err = cstore.Open(ctx, cstore.Options{Dir: centralDir, SealKey: testSealKey})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -87,6 +88,10 @@ var (
 	templatesMu gosync.Mutex
 	templates   = map[*seed.Dataset]string{}
 	templateDir string
+	// testSealKey seals every seeded database of the run, so the seeded
+	// templates can be shared; startCentral copies it into each PKI
+	// directory.
+	testSealKey *pki.SealKey
 )
 
 // TestMain removes the seeded database templates after the run.
@@ -94,6 +99,9 @@ func TestMain(m *testing.M) {
 	var err error
 	templateDir, err = os.MkdirTemp("", "permitdesk-sync-test-")
 	if err != nil {
+		panic(err)
+	}
+	if testSealKey, err = pki.CreateSealKey(filepath.Join(templateDir, "seal")); err != nil {
 		panic(err)
 	}
 	code := m.Run()
@@ -114,7 +122,7 @@ func copySeeded(t testing.TB, ds *seed.Dataset, dir string) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		st, err := cstore.Open(context.Background(), cstore.Options{Dir: tdir})
+		st, err := cstore.Open(context.Background(), cstore.Options{Dir: tdir, SealKey: testSealKey})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -136,6 +144,21 @@ func copySeeded(t testing.TB, ds *seed.Dataset, dir string) {
 	}
 	if err := os.WriteFile(filepath.Join(dir, cstore.FileName), data, 0o600); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// copySealKey replaces the seal key pair that pki.Init wrote to dir with
+// testSealKey's.
+func copySealKey(t testing.TB, dir string) {
+	t.Helper()
+	for _, name := range []string{pki.SealKeyFile, pki.SealPubFile} {
+		data, err := os.ReadFile(filepath.Join(templateDir, "seal", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, name), data, 0o600); err != nil {
+			t.Fatal(err)
+		}
 	}
 }
 

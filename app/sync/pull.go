@@ -22,11 +22,14 @@ type PullReport struct {
 	Applications int `json:"applications"`
 	Revocations  int `json:"revocations"`
 	HouseCodes   int `json:"houseCodes"`
+	// SealKeys is the number of seal keys newly cached; 0 when nothing
+	// changed or a key is pinned in the configuration.
+	SealKeys int `json:"sealKeys"`
 }
 
-// Pull fetches every feed from its stored cursor to the end. Each page is
-// stored with its cursor in one transaction, so an interrupted pull resumes
-// after the last stored page.
+// Pull fetches every feed from its stored cursor to the end, then the seal
+// keys. Each page is stored with its cursor in one transaction, so an
+// interrupted pull resumes after the last stored page.
 func (s *Service) Pull(ctx context.Context) (PullReport, error) {
 	var rep PullReport
 	if s.o.Client == nil {
@@ -41,7 +44,10 @@ func (s *Service) Pull(ctx context.Context) (PullReport, error) {
 	if rep.Revocations, err = s.pullFeed(ctx, FeedRevocations, s.revocationPage); err != nil {
 		return rep, err
 	}
-	rep.HouseCodes, err = s.pullFeed(ctx, FeedHouseCodes, s.houseCodePage)
+	if rep.HouseCodes, err = s.pullFeed(ctx, FeedHouseCodes, s.houseCodePage); err != nil {
+		return rep, err
+	}
+	rep.SealKeys, err = s.pullSealKeys(ctx)
 	return rep, err
 }
 
@@ -131,8 +137,9 @@ func (s *Service) applicationPage(ctx context.Context, after int64) (func(*sql.T
 // kept when the new copy comes without one.
 const upsertApplicationSQL = `INSERT INTO sync_applications (id, seq, station_id, name, sex, ethnicity,
 		birth_date, id_number, hukou_address, house_code, district, street, community, detail, permit_number,
-		authority, approved_at, valid_from, valid_to, photo, photo_size, pulled_at)
-		VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)
+		authority, approved_at, valid_from, valid_to, photo, photo_size, pulled_at, seal_key_id, seal_algorithm,
+		seal_signature)
+		VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)
 		ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, name = excluded.name, sex = excluded.sex,
 		ethnicity = excluded.ethnicity, birth_date = excluded.birth_date, id_number = excluded.id_number,
 		hukou_address = excluded.hukou_address, house_code = excluded.house_code, district = excluded.district,
@@ -140,18 +147,24 @@ const upsertApplicationSQL = `INSERT INTO sync_applications (id, seq, station_id
 		permit_number = excluded.permit_number, authority = excluded.authority, approved_at = excluded.approved_at,
 		valid_from = excluded.valid_from, valid_to = excluded.valid_to,
 		photo = coalesce(excluded.photo, sync_applications.photo), photo_size = excluded.photo_size,
-		pulled_at = excluded.pulled_at`
+		pulled_at = excluded.pulled_at, seal_key_id = excluded.seal_key_id,
+		seal_algorithm = excluded.seal_algorithm, seal_signature = excluded.seal_signature`
 
 func upsertApplication(ctx context.Context, stmt *sql.Stmt, a api.Application, now string) error {
 	var photo any
 	if a.Photo != nil {
 		photo = *a.Photo
 	}
+	var sealKeyID, sealAlgorithm string
+	var sealSignature []byte
+	if a.Seal != nil {
+		sealKeyID, sealAlgorithm, sealSignature = a.Seal.KeyId, string(a.Seal.Algorithm), a.Seal.Signature
+	}
 	h, ad := a.Holder, a.Address
 	_, err := stmt.ExecContext(ctx, a.Id, a.Seq, a.StationId, h.Name, string(h.Sex), h.Ethnicity, h.BirthDate.Format(time.DateOnly),
 		h.IdNumber, h.HukouAddress, ad.HouseCode, ad.District, ad.Street, ad.Community, ad.Detail,
 		a.PermitNumber, a.Authority, formatTime(a.ApprovedAt), a.ValidFrom.Format(time.DateOnly),
-		a.ValidTo.Format(time.DateOnly), photo, a.PhotoSize, now)
+		a.ValidTo.Format(time.DateOnly), photo, a.PhotoSize, now, sealKeyID, sealAlgorithm, sealSignature)
 	return err
 }
 

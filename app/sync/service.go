@@ -67,6 +67,10 @@ type Options struct {
 	// OnRound is called by Run after each sync round with its report and
 	// error, for status displays.
 	OnRound func(Report, error)
+	// SealKeyFile pins the issuance-seal public key (config
+	// central.seal_key_file); empty trusts the keys fetched from the central
+	// system and cached in the database.
+	SealKeyFile string
 }
 
 // Alert reports a record the central system refused.
