@@ -51,6 +51,9 @@ type Options struct {
 	// Scanner looks for devices again for the Settings screen's test
 	// button; nil makes the button only refresh the status.
 	Scanner DeviceScanner
+	// Diagnostics runs the checks of the Diagnostics screen; nil disables
+	// it.
+	Diagnostics Diagnoser
 	// Faces renders card previews; nil leaves Issue without a preview.
 	Faces CardPreviewer
 	// Log receives the layer's log lines; nil discards them.

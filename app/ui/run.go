@@ -19,6 +19,7 @@ import (
 	"permitdesk/app/cardface"
 	"permitdesk/app/cli"
 	"permitdesk/app/config"
+	"permitdesk/app/diag"
 	"permitdesk/app/issuance"
 	"permitdesk/app/logging"
 	"permitdesk/app/operators"
@@ -163,6 +164,7 @@ func newDesktop(build BuildInfo) (*desktop, error) {
 	o := Options{Build: build, Config: cfg, Prefs: prefs.New(db), Operators: ops, Issuance: iss,
 		Applications: syncSvc, Central: syncSvc, Syncer: syncSvc, Log: log}
 	d.sync = syncSvc
+	o.Diagnostics = diag.New(diag.Options{Config: cfg, DB: db, Logger: log.With("component", "diag")})
 	// A missing CJK font leaves the window usable: only the card preview
 	// fails, and says why.
 	faces, err := cardface.New(cardface.Options{FontFile: cfg.Printing.FontFile, TemplateDir: cfg.Printing.TemplateDir,

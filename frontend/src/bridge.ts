@@ -1,6 +1,11 @@
 // Typed access to the Go methods bound by app/ui. Screens import from here,
 // not from wailsjs directly, so a test can replace this one module.
 export {
+  CardStock,
+  CheckDevices,
+  ReceiveCardLot,
+  SyncNow,
+  RunDiagnostics,
   HandoverJob,
   Jobs,
   Language,

@@ -26,3 +26,7 @@ export function roleLabel(t: TFunction, role: string): string {
 export function jobStateLabel(t: TFunction, state: string): string {
   return has(zhCN.jobState, state) ? t(`jobState.${state}`) : state;
 }
+
+export function diagStatusLabel(t: TFunction, status: string): string {
+  return has(zhCN.diagStatus, status) ? t(`diagStatus.${status}`) : status;
+}

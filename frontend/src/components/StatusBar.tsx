@@ -51,7 +51,9 @@ export function StatusBar({ status }: Props) {
         </span>
         <span data-testid="status-central">
           <Typography.Text strong>{t("status.central")}: </Typography.Text>
-          <Typography.Text>{centralStateLabel(t, status.central.state)}</Typography.Text>
+          <Tooltip title={status.central.detail || status.central.url}>
+            <Typography.Text>{centralStateLabel(t, status.central.state)}</Typography.Text>
+          </Tooltip>
           {status.central.pending > 0 && (
             <Typography.Text type="warning">
               {" "}
@@ -63,7 +65,10 @@ export function StatusBar({ status }: Props) {
           <Typography.Text strong>{t("status.operator")}: </Typography.Text>
           <Typography.Text>
             {status.operator.loggedIn
-              ? `${status.operator.name} (${roleLabel(t, status.operator.role)})`
+              ? t("login.loggedInAs", {
+                  name: status.operator.name || status.operator.login,
+                  role: roleLabel(t, status.operator.role),
+                })
               : t("status.notLoggedIn")}
           </Typography.Text>
         </span>

@@ -1,8 +1,11 @@
-import { Card, Descriptions, Select, Space, Table, Tag, Typography } from "antd";
+import { ReloadOutlined, SyncOutlined } from "@ant-design/icons";
+import { App, Button, Card, Descriptions, Form, Input, InputNumber, Select, Space, Table, Tag, Typography } from "antd";
+import { useEffect, useState } from "react";
 import { useTranslation } from "react-i18next";
-import type { ui } from "../bridge";
+import { CardStock, CheckDevices, ReceiveCardLot, SyncNow, type ui } from "../bridge";
+import { useShowError } from "../errors";
 import { useVersion } from "../hooks";
-import { languages, type LanguageCode } from "../i18n";
+import i18n, { languages, type LanguageCode } from "../i18n";
 import { centralStateLabel, deviceKindLabel, deviceStateLabel } from "../labels";
 
 interface Props {
@@ -13,10 +16,9 @@ interface Props {
 
 const languageNames: Record<LanguageCode, string> = { "zh-CN": "简体中文", en: "English" };
 
-/** Language, configured devices, central link and build information. */
+/** Language, devices, central link, card stock and build information. */
 export function SettingsScreen({ status, language, onLanguage }: Props) {
   const { t } = useTranslation();
-  const version = useVersion();
   return (
     <Space direction="vertical" size="middle" style={{ width: "100%" }}>
       <Typography.Title level={3}>{t("settings.title")}</Typography.Title>
@@ -34,45 +36,181 @@ export function SettingsScreen({ status, language, onLanguage }: Props) {
           />
         </Space>
       </Card>
-      <Card title={t("settings.devicesSection")} size="small">
-        <Table<ui.DeviceStatus>
-          size="small"
-          pagination={false}
-          rowKey="id"
-          dataSource={status?.devices ?? []}
-          columns={[
-            { title: t("settings.deviceColumn"), dataIndex: "id", render: (id: string) => deviceKindLabel(t, id) },
-            {
-              title: t("settings.nameColumn"),
-              dataIndex: "name",
-              render: (name: string) => name || t("settings.notConfiguredName"),
-            },
-            {
-              title: t("settings.stateColumn"),
-              dataIndex: "state",
-              render: (state: string) => <Tag>{deviceStateLabel(t, state)}</Tag>,
-            },
-          ]}
-        />
-      </Card>
-      <Card title={t("settings.centralSection")} size="small">
-        <Descriptions size="small" column={1}>
-          <Descriptions.Item label={t("settings.centralState")}>
-            {status ? centralStateLabel(t, status.central.state) : ""}
-          </Descriptions.Item>
-          <Descriptions.Item label={t("settings.centralUrl")}>{status?.central.url || "—"}</Descriptions.Item>
-        </Descriptions>
-      </Card>
-      <Card title={t("settings.aboutSection")} size="small">
-        <Descriptions size="small" column={1}>
-          <Descriptions.Item label={t("settings.version")}>
-            <span data-testid="app-version">{version?.version ?? ""}</span>
-          </Descriptions.Item>
-          <Descriptions.Item label={t("settings.commit")}>{version?.commit ?? ""}</Descriptions.Item>
-          <Descriptions.Item label={t("settings.built")}>{version?.date ?? ""}</Descriptions.Item>
-          <Descriptions.Item label={t("settings.station")}>{status?.station ?? ""}</Descriptions.Item>
-        </Descriptions>
-      </Card>
+      <DevicesCard status={status} />
+      <CentralCard status={status} />
+      {status?.operator.role === "supervisor" && <StockCard />}
+      <AboutCard status={status} />
     </Space>
+  );
+}
+
+function DevicesCard({ status }: { status: ui.Status | null }) {
+  const { t } = useTranslation();
+  const { message } = App.useApp();
+  const [checking, setChecking] = useState(false);
+  const check = () => {
+    setChecking(true);
+    CheckDevices()
+      .then(() => message.success(t("settings.checked")))
+      .finally(() => setChecking(false));
+  };
+  return (
+    <Card
+      title={t("settings.devicesSection")}
+      size="small"
+      extra={
+        <Button icon={<ReloadOutlined />} loading={checking} onClick={check}>
+          {t("settings.checkDevices")}
+        </Button>
+      }
+    >
+      <Table<ui.DeviceStatus>
+        size="small"
+        pagination={false}
+        rowKey="id"
+        dataSource={status?.devices ?? []}
+        columns={[
+          { title: t("settings.deviceColumn"), dataIndex: "id", render: (id: string) => deviceKindLabel(t, id) },
+          {
+            title: t("settings.nameColumn"),
+            dataIndex: "name",
+            render: (name: string) => name || t("settings.notConfiguredName"),
+          },
+          {
+            title: t("settings.stateColumn"),
+            dataIndex: "state",
+            render: (state: string, d: ui.DeviceStatus) => (
+              <Space direction="vertical" size={0}>
+                <Tag>{deviceStateLabel(t, state)}</Tag>
+                {d.detail && <Typography.Text type="secondary">{d.detail}</Typography.Text>}
+              </Space>
+            ),
+          },
+        ]}
+      />
+    </Card>
+  );
+}
+
+function CentralCard({ status }: { status: ui.Status | null }) {
+  const { t } = useTranslation();
+  const { message } = App.useApp();
+  const showError = useShowError();
+  const [syncing, setSyncing] = useState(false);
+  const central = status?.central;
+  const sync = () => {
+    setSyncing(true);
+    SyncNow()
+      .then((r) => message.success(t("settings.synced", { pulled: r.pulled, pushed: r.pushed })))
+      .catch((reason: unknown) => showError(i18n.t("error.sync"), reason))
+      .finally(() => setSyncing(false));
+  };
+  return (
+    <Card
+      title={t("settings.centralSection")}
+      size="small"
+      extra={
+        status?.operator.loggedIn &&
+        central?.state !== "offline_only" && (
+          <Button icon={<SyncOutlined />} loading={syncing} onClick={sync}>
+            {t("settings.syncNow")}
+          </Button>
+        )
+      }
+    >
+      <Descriptions size="small" column={2}>
+        <Descriptions.Item label={t("settings.centralState")}>
+          {central ? centralStateLabel(t, central.state) : ""}
+        </Descriptions.Item>
+        <Descriptions.Item label={t("settings.centralUrl")}>{central?.url || "—"}</Descriptions.Item>
+        <Descriptions.Item label={t("settings.lastSync")}>
+          {central?.lastSync ? new Date(central.lastSync).toLocaleString() : t("settings.never")}
+        </Descriptions.Item>
+        <Descriptions.Item label={t("settings.pending")}>{central?.pending ?? 0}</Descriptions.Item>
+        {central?.detail && (
+          <Descriptions.Item label={t("settings.lastError")} span={2}>
+            {central.detail}
+          </Descriptions.Item>
+        )}
+      </Descriptions>
+    </Card>
+  );
+}
+
+interface LotForm {
+  number: string;
+  count: number;
+}
+
+function StockCard() {
+  const { t } = useTranslation();
+  const { message } = App.useApp();
+  const showError = useShowError();
+  const [lots, setLots] = useState<ui.LotView[]>([]);
+  const [tick, setTick] = useState(0);
+  const [form] = Form.useForm<LotForm>();
+  useEffect(() => {
+    let live = true;
+    CardStock()
+      .then((l) => live && setLots(l))
+      .catch((reason: unknown) => live && showError(i18n.t("error.loadStock"), reason));
+    return () => {
+      live = false;
+    };
+  }, [tick, showError]);
+  const receive = (values: LotForm) => {
+    ReceiveCardLot(values.number, values.count)
+      .then((lot) => {
+        void message.success(t("settings.lotReceived", { number: lot.number }));
+        form.resetFields();
+        setTick((n) => n + 1);
+      })
+      .catch((reason: unknown) => showError(i18n.t("error.receiveLot"), reason));
+  };
+  return (
+    <Card title={t("settings.stockSection")} size="small">
+      <Typography.Paragraph type="secondary">{t("settings.stockHint")}</Typography.Paragraph>
+      <Table<ui.LotView>
+        size="small"
+        rowKey="number"
+        pagination={false}
+        dataSource={lots}
+        locale={{ emptyText: t("settings.noLots") }}
+        columns={[
+          { title: t("settings.lotNumber"), dataIndex: "number" },
+          { title: t("settings.received"), dataIndex: "received" },
+          { title: t("settings.adjusted"), dataIndex: "adjusted" },
+          { title: t("settings.taken"), dataIndex: "taken" },
+          { title: t("settings.onHand"), dataIndex: "onHand" },
+          { title: t("settings.receivedAt"), dataIndex: "receivedAt" },
+        ]}
+      />
+      <Form<LotForm> form={form} layout="inline" onFinish={receive} style={{ marginTop: 12 }} requiredMark={false}>
+        <Form.Item label={t("settings.lotNumber")} name="number" rules={[{ required: true, message: t("login.required", { field: t("settings.lotNumber") }) }]}>
+          <Input style={{ width: 180 }} />
+        </Form.Item>
+        <Form.Item label={t("settings.lotCount")} name="count" rules={[{ required: true, message: t("login.required", { field: t("settings.lotCount") }) }]}>
+          <InputNumber min={1} max={100000} style={{ width: 120 }} />
+        </Form.Item>
+        <Button htmlType="submit">{t("settings.receiveLot")}</Button>
+      </Form>
+    </Card>
+  );
+}
+
+function AboutCard({ status }: { status: ui.Status | null }) {
+  const { t } = useTranslation();
+  const version = useVersion();
+  return (
+    <Card title={t("settings.aboutSection")} size="small">
+      <Descriptions size="small" column={1}>
+        <Descriptions.Item label={t("settings.version")}>
+          <span data-testid="app-version">{version?.version ?? ""}</span>
+        </Descriptions.Item>
+        <Descriptions.Item label={t("settings.commit")}>{version?.commit ?? ""}</Descriptions.Item>
+        <Descriptions.Item label={t("settings.built")}>{version?.date ?? ""}</Descriptions.Item>
+        <Descriptions.Item label={t("settings.station")}>{status?.station ?? ""}</Descriptions.Item>
+      </Descriptions>
+    </Card>
   );
 }

@@ -108,6 +108,72 @@ export namespace ui {
 	        this.detail = source["detail"];
 	    }
 	}
+	export class DiagnosticCheck {
+	    id: string;
+	    device: string;
+	    status: string;
+	    reason: string;
+	    fix: string;
+	    details: {[key: string]: string};
+	    durationMs: number;
+	
+	    static createFrom(source: any = {}) {
+	        return new DiagnosticCheck(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.id = source["id"];
+	        this.device = source["device"];
+	        this.status = source["status"];
+	        this.reason = source["reason"];
+	        this.fix = source["fix"];
+	        this.details = source["details"];
+	        this.durationMs = source["durationMs"];
+	    }
+	}
+	export class DiagnosticsReport {
+	    startedAt: string;
+	    status: string;
+	    pass: number;
+	    warn: number;
+	    fail: number;
+	    skip: number;
+	    checks: DiagnosticCheck[];
+	
+	    static createFrom(source: any = {}) {
+	        return new DiagnosticsReport(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.startedAt = source["startedAt"];
+	        this.status = source["status"];
+	        this.pass = source["pass"];
+	        this.warn = source["warn"];
+	        this.fail = source["fail"];
+	        this.skip = source["skip"];
+	        this.checks = this.convertValues(source["checks"], DiagnosticCheck);
+	    }
+	
+		convertValues(a: any, classs: any, asMap: boolean = false): any {
+		    if (!a) {
+		        return a;
+		    }
+		    if (a.slice && a.map) {
+		        return (a as any[]).map(elem => this.convertValues(elem, classs));
+		    } else if ("object" === typeof a) {
+		        if (asMap) {
+		            for (const key of Object.keys(a)) {
+		                a[key] = new classs(a[key]);
+		            }
+		            return a;
+		        }
+		        return new classs(a);
+		    }
+		    return a;
+		}
+	}
 	export class JobFilter {
 	    states: string[];
 	    limit: number;

@@ -26,6 +26,8 @@ export function ReceiveCardLot(arg1:string,arg2:number):Promise<ui.LotView>;
 
 export function RequeueJob(arg1:number):Promise<ui.JobView>;
 
+export function RunDiagnostics():Promise<ui.DiagnosticsReport>;
+
 export function SetLanguage(arg1:string):Promise<void>;
 
 export function StatusSnapshot():Promise<ui.Status>;

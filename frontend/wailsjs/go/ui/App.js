@@ -50,6 +50,10 @@ export function RequeueJob(arg1) {
   return window['go']['ui']['App']['RequeueJob'](arg1);
 }
 
+export function RunDiagnostics() {
+  return window['go']['ui']['App']['RunDiagnostics']();
+}
+
 export function SetLanguage(arg1) {
   return window['go']['ui']['App']['SetLanguage'](arg1);
 }
