@@ -46,6 +46,8 @@ type Options struct {
 	// Central reports the central link; nil reports it from the
 	// configuration alone.
 	Central CentralLink
+	// Houses looks house codes up for the Rewrite screen; nil disables it.
+	Houses HouseRegister
 	// Syncer runs a sync round for the Settings screen; nil disables it.
 	Syncer Syncer
 	// Scanner looks for devices again for the Settings screen's test

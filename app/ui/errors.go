@@ -86,6 +86,8 @@ var sentinelCodes = []struct {
 	{issuance.ErrNotFound, CodeNotFound},
 	{issuance.ErrBadTransition, CodeBadTransition},
 	{appsync.ErrOffline, CodeOffline},
+	{appsync.ErrHouseCodeNotFound, CodeNotFound},
+	{appsync.ErrApplicationNotFound, CodeNotFound},
 	{store.ErrTooNew, CodeDatabaseTooNew},
 	{devices.ErrNotConfigured, CodeDeviceNotConfig},
 	{devices.ErrNotConnected, CodeDeviceNotReady},

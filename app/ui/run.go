@@ -162,7 +162,7 @@ func newDesktop(build BuildInfo) (*desktop, error) {
 		return nil, err
 	}
 	o := Options{Build: build, Config: cfg, Prefs: prefs.New(db), Operators: ops, Issuance: iss,
-		Applications: syncSvc, Central: syncSvc, Syncer: syncSvc, Log: log}
+		Applications: syncSvc, Central: syncSvc, Syncer: syncSvc, Houses: syncSvc, Log: log}
 	d.sync = syncSvc
 	o.Diagnostics = diag.New(diag.Options{Config: cfg, DB: db, Logger: log.With("component", "diag")})
 	// A missing CJK font leaves the window usable: only the card preview

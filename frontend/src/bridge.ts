@@ -6,6 +6,7 @@ export {
   ReceiveCardLot,
   SyncNow,
   RunDiagnostics,
+  LookupHouseCode,
   HandoverJob,
   Jobs,
   Language,

@@ -62,8 +62,6 @@ const en: Messages = {
     loginRewrite: "Rewriting an address needs a technician to log in, and a configured desk card reader and address rewriter.",
     loginQueue: "Log in to see this station's card jobs, filter them and handle jobs that need a decision.",
     loginDiagnostics: "Log in to run the device diagnostics.",
-    rewriteTitle: "Rewrite devices are not connected to this window",
-    rewriteHint: "This version of the window cannot open the desk card reader and address rewriter yet. Rewrite addresses with the permitdesk rewriter commands on the command line.",
   },
   settings: {
     title: "Settings",
@@ -216,6 +214,21 @@ const en: Messages = {
     fail: "Fail",
     skip: "Skipped",
   },
+  rewrite: {
+    title: "Rewrite address",
+    houseCode: "House code of the new address",
+    lookup: "Look up",
+    hint: "Type or scan the house code on the house plate and check the new address.",
+    newAddress: "New address",
+    district: "District",
+    street: "Street",
+    community: "Community",
+    detail: "Detail",
+    line: "Printed on the strip",
+    cached: "From the station's copy of the house register (updated {{asOf}}); the central system is not reachable now.",
+    retired: "This house code is retired and cannot be used for a new address.",
+    devicesMissing: "The desk card reader and address rewriter are not connected to this window: after checking the address, write the chip and print the strip with the permitdesk rewriter commands on the command line.",
+  },
   error: {
     title: "{{action}} failed",
     code: "error code",
@@ -235,6 +248,7 @@ const en: Messages = {
     loadStock: "Reading the card stock",
     receiveLot: "Receiving the lot",
     diagnostics: "The diagnostics run",
+    lookup: "Looking up the house code",
   },
 };
 

@@ -61,8 +61,6 @@ const zhCN = {
     loginRewrite: "改写地址需要技术员登录，并配置桌面读卡器和地址改写机。",
     loginQueue: "登录后可查看本工作站的制证任务、筛选任务并处理需要人工确认的任务。",
     loginDiagnostics: "登录后可运行设备诊断。",
-    rewriteTitle: "改写设备未接入本窗口",
-    rewriteHint: "本版本的窗口还不能打开桌面读卡器和地址改写机。请在命令行运行 permitdesk rewriter 相关命令改写地址。",
   },
   settings: {
     title: "设置",
@@ -215,6 +213,21 @@ const zhCN = {
     fail: "失败",
     skip: "跳过",
   },
+  rewrite: {
+    title: "改写地址",
+    houseCode: "新住址房屋编码",
+    lookup: "查询地址",
+    hint: "输入或扫描门牌上的房屋编码，核对新地址。",
+    newAddress: "新地址",
+    district: "区",
+    street: "街道",
+    community: "社区",
+    detail: "详细地址",
+    line: "改写条打印内容",
+    cached: "来自本机缓存的房屋登记（更新于 {{asOf}}），中心系统当前未连接。",
+    retired: "该房屋编码已注销，不能用作新地址。",
+    devicesMissing: "本窗口尚未接入桌面读卡器和地址改写机：核对地址后，请在命令行运行 permitdesk rewriter 相关命令写入芯片并打印改写条。",
+  },
   error: {
     title: "{{action}}失败",
     code: "错误代码",
@@ -234,6 +247,7 @@ const zhCN = {
     loadStock: "读取卡片库存",
     receiveLot: "登记入库",
     diagnostics: "运行诊断",
+    lookup: "查询房屋编码",
   },
 } as const;
 

@@ -174,6 +174,34 @@ export namespace ui {
 		    return a;
 		}
 	}
+	export class HouseCodeView {
+	    houseCode: string;
+	    district: string;
+	    street: string;
+	    community: string;
+	    detail: string;
+	    line: string;
+	    retired: boolean;
+	    online: boolean;
+	    asOf: string;
+	
+	    static createFrom(source: any = {}) {
+	        return new HouseCodeView(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.houseCode = source["houseCode"];
+	        this.district = source["district"];
+	        this.street = source["street"];
+	        this.community = source["community"];
+	        this.detail = source["detail"];
+	        this.line = source["line"];
+	        this.retired = source["retired"];
+	        this.online = source["online"];
+	        this.asOf = source["asOf"];
+	    }
+	}
 	export class JobFilter {
 	    states: string[];
 	    limit: number;

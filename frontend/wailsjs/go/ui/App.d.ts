@@ -18,6 +18,8 @@ export function Login(arg1:string,arg2:string):Promise<ui.OperatorStatus>;
 
 export function Logout():Promise<void>;
 
+export function LookupHouseCode(arg1:string):Promise<ui.HouseCodeView>;
+
 export function PreviewCard(arg1:string):Promise<ui.CardPreview>;
 
 export function QueueIssue(arg1:string):Promise<ui.JobView>;

@@ -34,6 +34,10 @@ export function Logout() {
   return window['go']['ui']['App']['Logout']();
 }
 
+export function LookupHouseCode(arg1) {
+  return window['go']['ui']['App']['LookupHouseCode'](arg1);
+}
+
 export function PreviewCard(arg1) {
   return window['go']['ui']['App']['PreviewCard'](arg1);
 }
