@@ -41,6 +41,18 @@ func ReadBinary(offset, ne int) Command {
 	return Command{INS: InsReadBinary, P1: byte(offset>>8) & 0x7F, P2: byte(offset), Ne: ne}
 }
 
+// ReadBinarySFI reads ne bytes at offset (at most 255) of the EF with short
+// identifier sfi and makes it the current EF, saving a SELECT.
+func ReadBinarySFI(sfi byte, offset, ne int) Command {
+	return Command{INS: InsReadBinary, P1: 0x80 | sfi&0x1F, P2: byte(offset), Ne: ne}
+}
+
+// UpdateBinarySFI writes data at offset (at most 255) of the EF with short
+// identifier sfi and makes it the current EF.
+func UpdateBinarySFI(sfi byte, offset int, data []byte) Command {
+	return Command{INS: InsUpdateBinary, P1: 0x80 | sfi&0x1F, P2: byte(offset), Data: data}
+}
+
 // UpdateBinary writes data at offset of the current EF.
 func UpdateBinary(offset int, data []byte) Command {
 	return Command{INS: InsUpdateBinary, P1: byte(offset>>8) & 0x7F, P2: byte(offset), Data: data}

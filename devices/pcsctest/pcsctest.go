@@ -61,8 +61,18 @@ func Ensure(ctx context.Context, timeout time.Duration) error {
 	if readersListed(ctx) {
 		return nil
 	}
-	if err := startDaemon(); err != nil {
+	// Two processes starting pcscd at once both succeed and leave a stale
+	// daemon behind, so starting is serialised and re-checked.
+	unlock, err := lockFile(filepath.Join(os.TempDir(), "permitdesk-pcscd-start.lock"), timeout,
+		"another process is starting pcscd")
+	if err != nil {
 		return err
+	}
+	defer unlock()
+	if !readersListed(ctx) {
+		if err := startDaemon(); err != nil {
+			return err
+		}
 	}
 	for !readersListed(ctx) {
 		select {
@@ -94,8 +104,12 @@ func startDaemon() error {
 	return nil
 }
 
+// LockTimeout bounds how long Lock waits for another process to release a
+// reader.
+const LockTimeout = 3 * time.Minute
+
 // Lock holds an exclusive lock on the vpcd reader at addr until the test
-// ends, waiting for other test processes that hold it.
+// ends, waiting up to LockTimeout for other test processes that hold it.
 func Lock(t testing.TB, addr string) {
 	t.Helper()
 	unlock, err := LockAddr(addr)
@@ -109,13 +123,32 @@ func Lock(t testing.TB, addr string) {
 // to unlock.
 func LockAddr(addr string) (func(), error) {
 	name := "permitdesk-vpcd-" + strings.NewReplacer(":", "-", ".", "-").Replace(addr) + ".lock"
-	f, err := os.OpenFile(filepath.Join(os.TempDir(), name), os.O_CREATE|os.O_RDWR, 0o666)
+	return lockFile(filepath.Join(os.TempDir(), name), LockTimeout,
+		fmt.Sprintf("vpcd reader %s is held by another process; stop any running "+
+			"`permitdesk sim ...` emulator that uses it, or wait for other tests", addr))
+}
+
+// lockFile takes an exclusive flock on path, polling until timeout.
+func lockFile(path string, timeout time.Duration, busy string) (func(), error) {
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_RDWR, 0o666)
 	if err != nil {
-		return nil, fmt.Errorf("open reader lock: %w", err)
+		return nil, fmt.Errorf("open lock %s: %w", path, err)
 	}
-	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX); err != nil {
-		f.Close()
-		return nil, fmt.Errorf("lock reader %s: %w", addr, err)
+	deadline := time.Now().Add(timeout)
+	for {
+		err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
+		if err == nil {
+			break
+		}
+		if !errors.Is(err, syscall.EWOULDBLOCK) {
+			f.Close()
+			return nil, fmt.Errorf("lock %s: %w", path, err)
+		}
+		if time.Now().After(deadline) {
+			f.Close()
+			return nil, fmt.Errorf("%s (waited %s for %s)", busy, timeout, path)
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
 	return func() {
 		_ = syscall.Flock(int(f.Fd()), syscall.LOCK_UN)

@@ -99,8 +99,14 @@ func encodeAll(d CardData) (files, error) {
 				ErrBadContent, c.name, len(c.b), c.size)
 		}
 	}
-	f.holder, f.permit, f.seal = pad(f.holder, HolderSize), pad(f.permit, PermitSize), pad(f.seal, SealSize)
 	return f, nil
+}
+
+// padded returns f with every transparent file padded to its size, which
+// clears what an interrupted earlier personalisation left behind.
+func (f files) padded() files {
+	return files{holder: pad(f.holder, HolderSize), permit: pad(f.permit, PermitSize),
+		seal: pad(f.seal, SealSize), photo: f.photo, address: pad(f.address, AddressSize-MarkerSize)}
 }
 
 // Personalise writes d to the blank card in the reader and returns its
@@ -120,8 +126,16 @@ func (e *Encoder) Personalise(ctx context.Context, d CardData) (Serial, error) {
 	}
 	defer e.finish(s)
 	log := e.log.With("serial", s.serial.String())
-	if err := e.requireBlank(ctx, s); err != nil {
+	addressTLV := f.address
+	st, err := e.requireBlank(ctx, s)
+	if err != nil {
 		return s.serial, err
+	}
+	if st != StateBlank {
+		// A blank card is all zeros, so only the TLV bytes need writing;
+		// an incomplete card gets whole files. The photo's tail is never
+		// read, because readers stop at its TLV length.
+		f = f.padded()
 	}
 	log.Info("personalising card")
 	if err := e.writeAll(ctx, s, f); err != nil {
@@ -130,7 +144,7 @@ func (e *Encoder) Personalise(ctx context.Context, d CardData) (Serial, error) {
 	if err := e.verifyAll(ctx, s, f); err != nil {
 		return s.serial, err
 	}
-	if err := e.commit(ctx, s, 1, f.address); err != nil {
+	if err := e.commit(ctx, s, 1, addressTLV); err != nil {
 		return s.serial, err
 	}
 	log.Info("card personalised", "apdus", s.traffic().APDUs)
@@ -142,7 +156,7 @@ func (e *Encoder) finish(s *session) {
 	s.close()
 }
 
-func (e *Encoder) requireBlank(ctx context.Context, s *session) error {
+func (e *Encoder) requireBlank(ctx context.Context, s *session) (State, error) {
 	var st State
 	err := s.step(ctx, "check blank", false, func(ctx context.Context) error {
 		var err error
@@ -150,7 +164,7 @@ func (e *Encoder) requireBlank(ctx context.Context, s *session) error {
 		return err
 	})
 	if err != nil {
-		return err
+		return st, err
 	}
 	if st == StateAddressTorn {
 		// A torn marker with an empty history is a personalisation torn
@@ -160,9 +174,9 @@ func (e *Encoder) requireBlank(ctx context.Context, s *session) error {
 		}
 	}
 	if st != StateBlank && st != StateIncomplete {
-		return fmt.Errorf("%w: card %s is %s: use a blank card, or void this one first", ErrNotBlank, s.serial, st)
+		return st, fmt.Errorf("%w: card %s is %s: use a blank card, or void this one first", ErrNotBlank, s.serial, st)
 	}
-	return nil
+	return st, nil
 }
 
 // readState reads the marker and the start of EF.HOLDER.
@@ -178,10 +192,7 @@ func (s *session) readState(ctx context.Context) (State, error) {
 		}
 		return StateAddressTorn, nil
 	}
-	if err := s.selectEF(ctx, FIDHolder); err != nil {
-		return "", err
-	}
-	head, err := s.x.Run(ctx, apdu.ReadBinary(0, 1))
+	head, err := s.readFrom(ctx, FIDHolder, 0, 1)
 	if err != nil {
 		return "", err
 	}
@@ -202,7 +213,7 @@ func (e *Encoder) writeAll(ctx context.Context, s *session, f files) error {
 		{"write permit", FIDPermit, 0, f.permit},
 		{"write photo", FIDPhoto, 0, f.photo},
 		{"write seal", FIDSeal, 0, f.seal},
-		{"write address", FIDAddress, MarkerSize, pad(f.address, AddressSize-MarkerSize)},
+		{"write address", FIDAddress, MarkerSize, f.address},
 	} {
 		err := s.step(ctx, w.name, true, func(ctx context.Context) error {
 			return s.writeFile(ctx, w.fid, w.offset, w.data)
@@ -233,10 +244,7 @@ func (e *Encoder) verifyAll(ctx context.Context, s *session, f files) error {
 // verifyFile reads len(want) bytes at offset and compares them.
 func (e *Encoder) verifyFile(ctx context.Context, s *session, name string, fid uint16, offset int, want []byte) error {
 	return s.step(ctx, "verify "+name, false, func(ctx context.Context) error {
-		if err := s.selectEF(ctx, fid); err != nil {
-			return err
-		}
-		got, err := s.x.ReadBinaryAll(ctx, offset, len(want), s.enc.opts.MaxAPDU)
+		got, err := s.readFrom(ctx, fid, offset, len(want))
 		if err != nil {
 			return err
 		}

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"os/exec"
 	"strconv"
 	"strings"
 	"syscall"
@@ -320,13 +319,15 @@ func TestPcscdRestartMidEncode(t *testing.T) {
 }
 
 func restartPcscd() error {
-	out, err := exec.Command("pgrep", "-x", "pcscd").Output()
+	// The pid file names the pcscd that owns the socket; pgrep could also
+	// find a stale one left by a start race.
+	out, err := os.ReadFile("/run/pcscd/pcscd.pid")
 	if err != nil {
 		return fmt.Errorf("find pcscd: %w", err)
 	}
-	pid, err := strconv.Atoi(strings.Fields(string(out))[0])
+	pid, err := strconv.Atoi(strings.TrimSpace(string(out)))
 	if err != nil {
-		return err
+		return fmt.Errorf("pcscd pid file: %w", err)
 	}
 	if err := syscall.Kill(pid, syscall.SIGTERM); err != nil {
 		return err

@@ -272,14 +272,11 @@ func (s *session) readCardInfo(ctx context.Context) (Serial, int, error) {
 	return serial, version, err
 }
 
-// readFile selects fid and reads up to size bytes: the first TLV object's
-// header tells how much more to read, so unused space is not read.
+// readFile reads up to size bytes of fid: the first TLV object's header
+// tells how much more to read, so unused space is not read. The first READ
+// BINARY addresses the EF by SFI, which also selects it.
 func (s *session) readFile(ctx context.Context, fid uint16, size int) ([]byte, error) {
-	if err := s.selectEF(ctx, fid); err != nil {
-		return nil, err
-	}
-	first := min(s.enc.opts.MaxAPDU, size)
-	b, err := s.x.ReadBinaryAll(ctx, 0, first, s.enc.opts.MaxAPDU)
+	b, err := s.readFrom(ctx, fid, 0, min(s.enc.opts.MaxAPDU, size))
 	if err != nil {
 		return nil, err
 	}
@@ -288,6 +285,29 @@ func (s *session) readFile(ctx context.Context, fid uint16, size int) ([]byte, e
 		return b, nil
 	}
 	rest, err := s.x.ReadBinaryAll(ctx, len(b), total-len(b), s.enc.opts.MaxAPDU)
+	return append(b, rest...), err
+}
+
+// readFrom reads n bytes at offset of fid, addressing it by SFI in the
+// first command when the offset allows.
+func (s *session) readFrom(ctx context.Context, fid uint16, offset, n int) ([]byte, error) {
+	spec, _ := Spec(fid)
+	if offset > 0xFF || spec.SFI == 0 || s.enc.opts.Extended {
+		if err := s.selectEF(ctx, fid); err != nil {
+			return nil, err
+		}
+		return s.x.ReadBinaryAll(ctx, offset, n, s.enc.opts.MaxAPDU)
+	}
+	first := min(n, s.enc.opts.MaxAPDU)
+	c := apdu.ReadBinarySFI(spec.SFI, offset, first)
+	b, err := s.x.Run(ctx, c)
+	if err != nil {
+		return b, err
+	}
+	if len(b) < first || len(b) == n {
+		return b, nil
+	}
+	rest, err := s.x.ReadBinaryAll(ctx, offset+len(b), n-len(b), s.enc.opts.MaxAPDU)
 	return append(b, rest...), err
 }
 
@@ -321,11 +341,21 @@ func tlvExtent(b []byte, size int) int {
 	return min(i+hdr+n, size)
 }
 
+// writeFile writes data at offset of fid, addressing it by SFI in the
+// first command when the offset allows.
 func (s *session) writeFile(ctx context.Context, fid uint16, offset int, data []byte) error {
-	if err := s.selectEF(ctx, fid); err != nil {
-		return err
+	spec, _ := Spec(fid)
+	if offset > 0xFF || spec.SFI == 0 || s.enc.opts.Extended || len(data) == 0 {
+		if err := s.selectEF(ctx, fid); err != nil {
+			return err
+		}
+		return s.x.UpdateBinaryAll(ctx, offset, data, s.enc.opts.MaxAPDU)
 	}
-	return s.x.UpdateBinaryAll(ctx, offset, data, s.enc.opts.MaxAPDU)
+	n := min(len(data), s.enc.opts.MaxAPDU)
+	if _, err := s.x.Run(ctx, apdu.UpdateBinarySFI(spec.SFI, offset, data[:n])); err != nil {
+		return fmt.Errorf("at offset %d: %w", offset, err)
+	}
+	return s.x.UpdateBinaryAll(ctx, offset+n, data[n:], s.enc.opts.MaxAPDU)
 }
 
 func (s *session) readRecords(ctx context.Context) ([][]byte, error) {
