@@ -154,22 +154,13 @@ func (a *EvolisPath) Status(ctx context.Context) (PrinterStatus, error) {
 // permitcard) to Encoder.
 type PermitCardEncoder struct {
 	Encoder *permitcard.Encoder
-	// Seal signs the card data; nil writes an empty seal.
-	// NOTE: the central API does not deliver a seal with an application yet,
-	// so cards issued through this adapter carry none unless Seal is set.
-	Seal func(permitcard.CardData) (permitcard.Seal, error)
 }
 
-// Personalise writes p to the card at the station.
-func (a PermitCardEncoder) Personalise(ctx context.Context, p permit.Permit) (string, error) {
+// Personalise writes p with the central system's seal to the card at the
+// station.
+func (a PermitCardEncoder) Personalise(ctx context.Context, p permit.Permit, seal permitcard.Seal) (string, error) {
 	d := CardData(p)
-	if a.Seal != nil {
-		seal, err := a.Seal(d)
-		if err != nil {
-			return "", fmt.Errorf("seal permit %q: %w", p.Number, err)
-		}
-		d.Seal = seal
-	}
+	d.Seal = seal
 	serial, err := a.Encoder.Personalise(ctx, d)
 	if err != nil {
 		return "", err
@@ -177,10 +168,11 @@ func (a PermitCardEncoder) Personalise(ctx context.Context, p permit.Permit) (st
 	return serial.String(), nil
 }
 
-// Read reads the card at the station. A blank card, and one whose
-// personalisation was interrupted, return ErrBlankCard.
+// Read reads the card at the station, portrait included because the seal
+// covers it. A blank card, and one whose personalisation was interrupted,
+// return ErrBlankCard.
 func (a PermitCardEncoder) Read(ctx context.Context) (CardContent, error) {
-	c, err := a.Encoder.Read(ctx, permitcard.ReadOptions{SkipPhoto: true})
+	c, err := a.Encoder.Read(ctx, permitcard.ReadOptions{})
 	if err != nil {
 		return CardContent{}, err
 	}
@@ -188,7 +180,7 @@ func (a PermitCardEncoder) Read(ctx context.Context) (CardContent, error) {
 		return CardContent{Serial: c.Serial.String()}, fmt.Errorf("card %s is %s: %w", c.Serial, c.State,
 			ErrBlankCard)
 	}
-	return CardContent{Serial: c.Serial.String(), Permit: PermitFromCard(c.Data)}, nil
+	return CardContent{Serial: c.Serial.String(), Permit: PermitFromCard(c.Data), Seal: c.Data.Seal}, nil
 }
 
 // CardData maps a permit to the chip's data. Dates are calendar dates at

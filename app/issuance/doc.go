@@ -25,6 +25,12 @@
 // checks that every card taken from stock is issued, spoiled, voided or still
 // in a job.
 //
+// Every card carries the issuance seal the central system signed at
+// approval (see SealSource). An application whose seal is missing or does
+// not verify with the trusted keys is rejected when it is queued and again
+// before a card is taken from stock, and the seal read back from the chip
+// is verified before the card counts as verified.
+//
 // Devices are reached through the small interfaces in ports.go, which the
 // printer and encoder drivers satisfy through adapters.
 package issuance

@@ -14,13 +14,15 @@ import (
 
 	"permitdesk/app/permit"
 	"permitdesk/devices"
+	"permitdesk/devices/permitcard"
 )
 
 // fakeCard is a physical card in the fake printer.
 type fakeCard struct {
-	Serial  string         `json:"serial,omitempty"`
-	Chip    *permit.Permit `json:"chip,omitempty"`
-	Printed bool           `json:"printed"`
+	Serial  string          `json:"serial,omitempty"`
+	Chip    *permit.Permit  `json:"chip,omitempty"`
+	Seal    permitcard.Seal `json:"seal"`
+	Printed bool            `json:"printed"`
 }
 
 // machineState is everything physical: it survives a process crash when
@@ -185,7 +187,7 @@ func (m *machine) Status(ctx context.Context) (PrinterStatus, error) {
 	return st, err
 }
 
-func (m *machine) Personalise(ctx context.Context, p permit.Permit) (string, error) {
+func (m *machine) Personalise(ctx context.Context, p permit.Permit, seal permitcard.Seal) (string, error) {
 	var serial string
 	err := m.op(ctx, "personalise", func() error {
 		if m.s.Station == nil {
@@ -200,7 +202,7 @@ func (m *machine) Personalise(ctx context.Context, p permit.Permit) (string, err
 		if m.corrupt {
 			chip.Holder.Name += "X"
 		}
-		m.s.Station.Chip = &chip
+		m.s.Station.Chip, m.s.Station.Seal = &chip, seal
 		serial = m.s.Station.Serial
 		return nil
 	})
@@ -216,7 +218,7 @@ func (m *machine) Read(ctx context.Context) (CardContent, error) {
 		case m.s.Station.Chip == nil:
 			return fmt.Errorf("read: %w", ErrBlankCard)
 		}
-		c = CardContent{Serial: m.s.Station.Serial, Permit: *m.s.Station.Chip}
+		c = CardContent{Serial: m.s.Station.Serial, Permit: *m.s.Station.Chip, Seal: m.s.Station.Seal}
 		return nil
 	})
 	return c, err

@@ -67,6 +67,9 @@ func (s *Service) permitFor(ctx context.Context, applicationID string) (permit.P
 	if err := p.Validate(); err != nil {
 		return permit.Permit{}, fmt.Errorf("%w: application %q: %w", ErrInvalidPermit, applicationID, err)
 	}
+	if _, err := s.sealFor(ctx, applicationID, p); err != nil {
+		return permit.Permit{}, err
+	}
 	return p, nil
 }
 

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"permitdesk/app/permit"
+	"permitdesk/devices/permitcard"
 )
 
 // CardPath is the printer's card path as the workflow uses it. Methods
@@ -50,10 +51,11 @@ type PrinterStatus struct {
 
 // Encoder writes and reads permit chips at the printer's contactless station.
 type Encoder interface {
-	// Personalise writes p to the card at the station and returns the card's
-	// serial number (the chip UID).
-	Personalise(ctx context.Context, p permit.Permit) (serial string, err error)
-	// Read reads the card at the station back.
+	// Personalise writes p and the central system's issuance seal to the
+	// card at the station and returns the card's serial number (the chip
+	// UID).
+	Personalise(ctx context.Context, p permit.Permit, seal permitcard.Seal) (serial string, err error)
+	// Read reads the card at the station back, with its portrait and seal.
 	Read(ctx context.Context) (CardContent, error)
 }
 
@@ -61,6 +63,7 @@ type Encoder interface {
 type CardContent struct {
 	Serial string
 	Permit permit.Permit
+	Seal   permitcard.Seal
 }
 
 // FaceRenderer draws a card's printed faces.

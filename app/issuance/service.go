@@ -32,6 +32,11 @@ type Options struct {
 	StationID string
 	// Applications returns approved applications; required for Enqueue.
 	Applications Applications
+	// Seals supplies and checks each application's issuance seal; nil uses
+	// Applications when it is also a SealSource. With neither, cards are
+	// written without a seal and nothing is checked, which only tests of the
+	// workflow use.
+	Seals SealSource
 	// Revocations is asked before a job is queued; nil skips the check.
 	Revocations RevocationChecker
 	// BlockWhenRevocationUnknown refuses to queue a job when Revocations

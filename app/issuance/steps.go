@@ -65,6 +65,9 @@ func (w *Worker) step(ctx context.Context, j *Job, actor string) (*Job, error) {
 }
 
 func (w *Worker) takeCard(ctx context.Context, j *Job, actor string) (*Job, error) {
+	if _, err := w.svc.sealFor(ctx, j.ApplicationID, j.Permit); err != nil {
+		return w.unsealed(j, err)
+	}
 	return w.svc.move(ctx, j.ID, change{to: CardFed, expect: Queued, actor: actor, step: "card taken",
 		before: func(ctx context.Context, tx *sql.Tx, j *Job) error {
 			if j.ClaimedBy != w.owner {
@@ -129,10 +132,14 @@ func (w *Worker) notFed(ctx context.Context, j *Job, actor string, cause error) 
 }
 
 func (w *Worker) personalise(ctx context.Context, j *Job, actor string) (*Job, error) {
+	seal, err := w.svc.sealFor(ctx, j.ApplicationID, j.Permit)
+	if err != nil {
+		return w.spoilCard(ctx, j, actor, fmt.Sprintf("chip not written: %v", err))
+	}
 	var serial string
-	err := w.call(ctx, "personalise", func(ctx context.Context) error {
+	err = w.call(ctx, "personalise", func(ctx context.Context) error {
 		var err error
-		serial, err = w.opt.Encoder.Personalise(ctx, j.Permit)
+		serial, err = w.opt.Encoder.Personalise(ctx, j.Permit, seal)
 		return err
 	})
 	switch {
@@ -159,6 +166,9 @@ func (w *Worker) verify(ctx context.Context, j *Job, actor string) (*Job, error)
 	})
 	if err == nil {
 		err = checkContent(j, got)
+	}
+	if err == nil {
+		err = w.svc.checkCardSeal(ctx, j, got)
 	}
 	switch {
 	case err == nil:
@@ -295,6 +305,14 @@ func (w *Worker) spoilCard(ctx context.Context, j *Job, actor, reason string) (*
 			reason, serialOf(j), err))
 	}
 	return w.svc.spoil(ctx, j.ID, j.State, actor, reason)
+}
+
+// unsealed releases a queued job whose seal was rejected before a card was
+// taken, so it can run again after a sync.
+func (w *Worker) unsealed(j *Job, cause error) (*Job, error) {
+	_, err := w.svc.db.ExecContext(context.Background(), `UPDATE jobs SET claimed_by = NULL
+		WHERE id = ? AND claimed_by = ?`, j.ID, w.owner)
+	return j, errors.Join(fmt.Errorf("job %d: no card taken: %w", j.ID, cause), err)
 }
 
 // cancelled ends a job whose context was cancelled: a queued job is released,
