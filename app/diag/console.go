@@ -139,7 +139,9 @@ func (s *Service) APDU(ctx context.Context, sess *operators.Session, req APDUReq
 		u.result = "error: " + err.Error()
 		return APDUResult{}, errors.Join(err, s.record(ctx, sess, u))
 	}
+	s.devices.Lock()
 	res, err := s.sendAPDU(ctx, req, raw, cmd)
+	s.devices.Unlock()
 	res.Changes = u.changes
 	u.result = "error: " + errText(err)
 	if err == nil {
@@ -266,7 +268,9 @@ func (s *Service) PrinterCommand(ctx context.Context, sess *operators.Session,
 		u.result = "error: " + perr.Error()
 		return PrinterCommandResult{}, errors.Join(perr, s.record(ctx, sess, u))
 	}
+	s.devices.Lock()
 	res, err := s.sendPrinterCommand(ctx, cmd, params)
+	s.devices.Unlock()
 	res.Command, res.Changes = req.Command, u.changes
 	u.result = "reply " + res.Reply
 	if res.Error != "" {

@@ -19,6 +19,7 @@ import (
 	"permitdesk/central/server"
 	cstore "permitdesk/central/store"
 	"permitdesk/devices/hidio"
+	"permitdesk/devices/pcsc"
 	"permitdesk/devices/pcsctest"
 	simcard "permitdesk/devices/sim/card"
 	evolissim "permitdesk/devices/sim/evolis"
@@ -150,7 +151,37 @@ func startCards(t *testing.T, cfg *config.Config, opts simcard.Options) *simcard
 	cfg.Devices.Encoder.Name = pcsctest.EncoderReader
 	cfg.Devices.PSAM.Name = pcsctest.PSAMReader
 	cfg.Devices.DeskReader.Name = pcsctest.EncoderReader
+	waitReader(t, func(ctx context.Context, r *pcsc.Reader) error { return r.WaitRemoved(ctx) },
+		"a card from an earlier test is still in the reader")
 	return e
+}
+
+// insertCard inserts a blank card and waits until pcscd shows it, because
+// pcscd notices a vpcd card only at its next poll.
+func insertCard(t *testing.T, e *simcard.Emulator) {
+	t.Helper()
+	if _, err := e.InsertBlank(); err != nil {
+		t.Fatal(err)
+	}
+	waitReader(t, func(ctx context.Context, r *pcsc.Reader) error {
+		_, err := r.WaitCard(ctx)
+		return err
+	}, "the inserted card did not appear")
+}
+
+// waitReader runs wait on the encoder reader with a 5 s limit.
+func waitReader(t *testing.T, wait func(context.Context, *pcsc.Reader) error, msg string) {
+	t.Helper()
+	r, err := pcsc.Open(pcsc.Options{Reader: pcsctest.EncoderReader, PollInterval: 100 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := wait(ctx, r); err != nil {
+		t.Fatalf("%s: %v", msg, err)
+	}
 }
 
 // central is a reference central server on 127.0.0.1 with its PKI.

@@ -82,9 +82,7 @@ func TestPCSCDaemonDownReal(t *testing.T) {
 func TestPCSCGood(t *testing.T) {
 	cfg := testConfig(t)
 	e := startCards(t, &cfg, simcard.Options{})
-	if _, err := e.InsertBlank(); err != nil {
-		t.Fatal(err)
-	}
+	insertCard(t, e)
 	r := run(t, New(Options{Config: cfg}), RunOptions{Devices: []string{"pcscd", "encoder", "psam", "desk_reader"}})
 	expect(t, r, "pcscd.service", StatusPass, "")
 	for _, id := range append(prefixed("encoder", cardCheckIDs), prefixed("psam", cardCheckIDs[:3])...) {
@@ -138,9 +136,7 @@ func TestPCSCExtendedConfiguredUnsupported(t *testing.T) {
 	cfg := testConfig(t)
 	e := startCards(t, &cfg, simcard.Options{ShortOnly: true})
 	cfg.Devices.Encoder.Extended = true
-	if _, err := e.InsertBlank(); err != nil {
-		t.Fatal(err)
-	}
+	insertCard(t, e)
 	r := run(t, New(Options{Config: cfg}), RunOptions{Devices: []string{"encoder"}})
 	expect(t, r, "encoder.extended", StatusFail, "devices.encoder.extended = false")
 	cfg.Devices.Encoder.Extended = false
@@ -151,9 +147,7 @@ func TestPCSCExtendedConfiguredUnsupported(t *testing.T) {
 func TestPSAMReaderWithPermitCard(t *testing.T) {
 	cfg := testConfig(t)
 	e := startCards(t, &cfg, simcard.Options{})
-	if _, err := e.InsertBlank(); err != nil {
-		t.Fatal(err)
-	}
+	insertCard(t, e)
 	cfg.Devices.PSAM.Name = cfg.Devices.Encoder.Name
 	r := run(t, New(Options{Config: cfg}), RunOptions{Devices: []string{"psam"}})
 	c := expect(t, r, "psam.keys", StatusFail, "PSAM")
@@ -165,9 +159,7 @@ func TestPSAMReaderWithPermitCard(t *testing.T) {
 func TestAPDUConsole(t *testing.T) {
 	cfg := testConfig(t)
 	e := startCards(t, &cfg, simcard.Options{})
-	if _, err := e.InsertBlank(); err != nil {
-		t.Fatal(err)
-	}
+	insertCard(t, e)
 	db := openDB(t, cfg)
 	sess := sessions(t, db)
 	s := New(Options{Config: cfg, DB: db})

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"permitdesk/app/config"
@@ -119,12 +120,14 @@ func orDefault[T comparable](v, d T) T {
 	return v
 }
 
-// Service runs the checks, actions and consoles. Its methods may be called
-// from several goroutines, but device checks are not serialised: run one
-// diagnostics pass at a time.
+// Service runs the checks, actions and consoles. Its methods are safe for
+// concurrent use: runs, actions and console commands take turns at the
+// devices, so two of them never interleave commands on one port.
 type Service struct {
 	opts Options
 	log  *slog.Logger
+
+	devices sync.Mutex // held while a run, action or console command uses devices
 }
 
 // New returns a Service.
@@ -164,6 +167,8 @@ func (s *Service) Run(ctx context.Context, o RunOptions) (Report, error) {
 		}
 	}
 	want := func(d string) bool { return len(o.Devices) == 0 || slices.Contains(o.Devices, d) }
+	s.devices.Lock()
+	defer s.devices.Unlock()
 	start := s.opts.Now()
 	var checks []Check
 	s.runPCSC(ctx, want, &checks)
@@ -288,7 +293,9 @@ func (s *Service) RunAction(ctx context.Context, sess *operators.Session, req Ac
 		timeout = 15 * time.Second
 	}
 	start := time.Now()
+	s.devices.Lock()
 	c := s.runAction(ctx, req.Action, timeout)
+	s.devices.Unlock()
 	c.DurationMs = time.Since(start).Milliseconds()
 	u.result = string(c.Status)
 	return c, s.record(ctx, sess, u)

@@ -24,9 +24,7 @@ func TestRunEmulatedStack(t *testing.T) {
 		t.Fatal(err)
 	}
 	e := startCards(t, &cfg, simcard.Options{})
-	if _, err := e.InsertBlank(); err != nil {
-		t.Fatal(err)
-	}
+	insertCard(t, e)
 	s := New(Options{Config: cfg, DB: db, HID: bus})
 	syncOnce(t, s)
 
