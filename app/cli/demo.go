@@ -95,6 +95,7 @@ type demoCard struct {
 	JobID         int64    `json:"jobId"`
 	State         string   `json:"state"`
 	Serial        string   `json:"serial"`
+	IssueSeconds  float64  `json:"issueSeconds"`
 	Faces         []string `json:"faces"`
 	ChipDump      string   `json:"chipDump"`
 	Verified      bool     `json:"verified"`
@@ -320,7 +321,9 @@ func (d *demo) issueOne(ctx context.Context, i int) error {
 		return err
 	}
 	before := d.printedFiles()
+	start := time.Now()
 	b, err := d.cli(ctx, asClerk, "issue", "--application", appID, "--json")
+	took := time.Since(start)
 	if err != nil {
 		return err
 	}
@@ -336,9 +339,9 @@ func (d *demo) issueOne(ctx context.Context, i int) error {
 		return fmt.Errorf("issue --json printed no job with a card: %v %s", err, b)
 	}
 	c := demoCard{ApplicationID: appID, Name: id.Name, IDNumber: id.Number, PermitNumber: job.PermitNumber,
-		JobID: job.ID, State: job.State, Serial: job.Card.Serial}
+		JobID: job.ID, State: job.State, Serial: job.Card.Serial, IssueSeconds: took.Seconds()}
 	d.check(fmt.Sprintf("card %d issued", i+1), job.State == "issued",
-		fmt.Sprintf("job %d for %s is %s on card %s", job.ID, appID, job.State, c.Serial))
+		fmt.Sprintf("job %d for %s is %s on card %s in %.2f s", job.ID, appID, job.State, c.Serial, took.Seconds()))
 	if c.Faces, err = d.copyNewFaces(before, i+1); err != nil {
 		return err
 	}
