@@ -53,6 +53,7 @@ func TestBundleHasNoSecret(t *testing.T) {
 	}
 	cfg.Keys.Source, cfg.Keys.KeyFile = "file", keyFile
 	startPrinter(t, &cfg)
+	startIDReader(t, &cfg)
 	db := openDB(t, cfg)
 	sessions(t, db)
 	insertJob(t, db, 1, "printer", time.Now().UTC().Format(storedTimeFormat))
@@ -87,6 +88,9 @@ func TestBundleHasNoSecret(t *testing.T) {
 	}
 	if !strings.Contains(files["config.toml"], keyFile) || !strings.Contains(files["manifest.json"], keyFile) {
 		t.Error("the key file is not named in the configuration and the manifest")
+	}
+	if !strings.Contains(files["devices.json"], `"sam_id": "`) || strings.Contains(files["devices.json"], "[hex removed]") {
+		t.Errorf("devices.json lacks the SAM id or lost it to redaction:\n%s", files["devices.json"])
 	}
 	if !strings.Contains(files["devices.json"], "EMU00001") {
 		t.Errorf("devices.json lacks the printer serial:\n%s", files["devices.json"])

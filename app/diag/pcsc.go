@@ -188,7 +188,7 @@ func (s *Service) checkATR(l *checkList, device string, raw []byte) {
 			"reset the card by taking it out and back; a card that keeps sending this ATR is faulty", nil)
 		return
 	}
-	d := map[string]string{"atr": fmt.Sprintf("%X", raw), "convention": a.Convention,
+	d := map[string]string{"atr": groupHex(fmt.Sprintf("%X", raw)), "convention": a.Convention,
 		"protocols": strings.Join(a.Protocols, ","), "historical": fmt.Sprintf("%X", a.Historical),
 		"category": a.Category, "tck": a.TCK}
 	if t := printable(a.Historical); t != "" {
@@ -201,7 +201,7 @@ func (s *Service) checkATR(l *checkList, device string, raw []byte) {
 		l.warn(id, "ATR check byte (TCK) is wrong", "take the card out and back; replace it if this repeats", d)
 		return
 	}
-	l.pass(id, fmt.Sprintf("ATR %X: %s, historical bytes %s", raw, strings.Join(a.Protocols, "/"), a.Category), d)
+	l.pass(id, fmt.Sprintf("ATR %s: %s, historical bytes %s", d["atr"], strings.Join(a.Protocols, "/"), a.Category), d)
 }
 
 // checkExtended sends a case-2 GET CHALLENGE in extended form, which
