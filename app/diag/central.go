@@ -103,24 +103,11 @@ func readCert(path string) (*x509.Certificate, error) {
 // checkTLS performs a TLS handshake with the station certificate and
 // reports the server certificate and the handshake time.
 func (s *Service) checkTLS(ctx context.Context, l *checkList) bool {
-	c := s.opts.Config.Central
-	u, err := url.Parse(c.URL)
-	if err != nil {
-		l.fail("central.tls", fmt.Sprintf("central.url %q is invalid: %v", c.URL, err),
-			"set central.url to https://host:port", nil)
+	host, cfg, problem, fix := s.tlsTarget()
+	if problem != "" {
+		l.fail("central.tls", problem, fix, nil)
 		return false
 	}
-	cfg, err := pki.ClientTLS(c.CAFile, c.CertFile, c.KeyFile)
-	if err != nil {
-		l.fail("central.tls", "loading the station's TLS files failed: "+err.Error(),
-			"check central.ca_file, central.cert_file and central.key_file", nil)
-		return false
-	}
-	host := u.Host
-	if u.Port() == "" {
-		host = net.JoinHostPort(u.Hostname(), "443")
-	}
-	cfg.ServerName = u.Hostname()
 	dialer := &tls.Dialer{NetDialer: &net.Dialer{Timeout: s.opts.CentralTimeout}, Config: cfg}
 	ctx, cancel := context.WithTimeout(ctx, s.opts.CentralTimeout)
 	defer cancel()
@@ -132,6 +119,7 @@ func (s *Service) checkTLS(ctx context.Context, l *checkList) bool {
 	}
 	defer conn.Close()
 	took := time.Since(start)
+
 	st := conn.(*tls.Conn).ConnectionState()
 	d := map[string]string{"host": host, "version": tls.VersionName(st.Version),
 		"cipher_suite": tls.CipherSuiteName(st.CipherSuite), "handshake_ms": ms(took)}
@@ -139,13 +127,35 @@ func (s *Service) checkTLS(ctx context.Context, l *checkList) bool {
 		peer := st.PeerCertificates[0]
 		d["server_subject"] = peer.Subject.String()
 		d["server_not_after"] = peer.NotAfter.UTC().Format(time.RFC3339)
-		if stt, r, fx := certStatus("server", peer, peer.NotAfter.Sub(s.opts.Now()), s.opts.CertWarn); stt != StatusPass {
-			l.add("central.tls", stt, r, fx, d)
+		left := peer.NotAfter.Sub(s.opts.Now())
+		if status, reason, fix := certStatus("server", peer, left, s.opts.CertWarn); status != StatusPass {
+			l.add("central.tls", status, reason, fix, d)
 			return true
 		}
 	}
 	l.pass("central.tls", fmt.Sprintf("%s handshake with %s in %s ms", d["version"], host, ms(took)), d)
 	return true
+}
+
+// tlsTarget returns the server address and the client TLS configuration,
+// or the problem and its fix.
+func (s *Service) tlsTarget() (string, *tls.Config, string, string) {
+	c := s.opts.Config.Central
+	u, err := url.Parse(c.URL)
+	if err != nil {
+		return "", nil, fmt.Sprintf("central.url %q is invalid: %v", c.URL, err), "set central.url to https://host:port"
+	}
+	cfg, err := pki.ClientTLS(c.CAFile, c.CertFile, c.KeyFile)
+	if err != nil {
+		return "", nil, "loading the station's TLS files failed: " + err.Error(),
+			"check central.ca_file, central.cert_file and central.key_file"
+	}
+	host := u.Host
+	if u.Port() == "" {
+		host = net.JoinHostPort(u.Hostname(), "443")
+	}
+	cfg.ServerName = u.Hostname()
+	return host, cfg, "", ""
 }
 
 func tlsFix(err error) string {

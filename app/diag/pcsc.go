@@ -266,7 +266,7 @@ func (s *Service) checkRTT(ctx context.Context, l *checkList, device string, car
 }
 
 // checkPSAM selects the PSAM application, times it, and lists the key slots
-// that answer DIVERSIFY INIT.
+// that accept DIVERSIFY INIT.
 func (s *Service) checkPSAM(ctx context.Context, l *checkList, card CardConn) {
 	sel := apdu.SelectAID(keys.PSAMAID, apdu.SelectNoData)
 	s.checkRTT(ctx, l, "psam", card, sel, "SELECT PSAM")
