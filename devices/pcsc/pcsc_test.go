@@ -35,6 +35,11 @@ func openReader(t *testing.T) *pcsc.Reader {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { r.Close() })
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := r.WaitRemoved(ctx); err != nil {
+		t.Fatalf("a card from an earlier test is still in the reader: %v", err)
+	}
 	return r
 }
 
@@ -64,12 +69,6 @@ func TestConnectSelect(t *testing.T) {
 func TestReaderConformance(t *testing.T) {
 	pcsctest.RunReaderConformance(t, func(t *testing.T) pcsctest.Harness {
 		e := startEmulator(t, simcard.Options{})
-		r := openReader(t)
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		if err := r.WaitRemoved(ctx); err != nil {
-			t.Fatal(err)
-		}
-		return pcsctest.Harness{Reader: r, Sim: e}
+		return pcsctest.Harness{Reader: openReader(t), Sim: e}
 	})
 }

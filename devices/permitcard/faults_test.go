@@ -293,6 +293,8 @@ func TestResetBetweenWrites(t *testing.T) {
 // new one at once, as pcsctest would.
 func TestPcscdRestartMidEncode(t *testing.T) {
 	r := newPCSCRig(t, simcard.Options{}, permitcard.Options{RepresentWait: 30 * time.Second})
+	// Holding the PSAM reader too keeps other tests off pcscd meanwhile.
+	pcsctest.Lock(t, pcsctest.PSAMAddr)
 	r.insertBlank(t)
 	restarted := false
 	permitcard.SetStepHook(r.enc, func(step string) {
@@ -325,7 +327,7 @@ func restartPcscd() error {
 	if err != nil {
 		return fmt.Errorf("find pcscd: %w", err)
 	}
-	pid, err := strconv.Atoi(strings.TrimSpace(string(out)))
+	pid, err := strconv.Atoi(strings.Trim(string(out), " \n\x00"))
 	if err != nil {
 		return fmt.Errorf("pcscd pid file: %w", err)
 	}
