@@ -161,3 +161,25 @@ func TestWrongMasterKeyLocksCard(t *testing.T) {
 		})
 	}
 }
+
+func TestExtendedAPDUsWriteEachFileOnce(t *testing.T) {
+	short := newDirectRig(t, simcard.Options{}, permitcard.Options{})
+	short.insertBlank(t)
+	d := sampleData(t)
+	if _, err := short.enc.Personalise(testCtx(t), d); err != nil {
+		t.Fatal(err)
+	}
+	ext := newDirectRig(t, simcard.Options{}, permitcard.Options{Extended: true})
+	ext.insertBlank(t)
+	if _, err := ext.enc.Personalise(testCtx(t), d); err != nil {
+		t.Fatal(err)
+	}
+	c, err := ext.enc.Read(testCtx(t), permitcard.ReadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	equalData(t, d, c.Data)
+	if s, e := short.enc.Traffic().APDUs, ext.sim.Stats().APDUs; e >= s {
+		t.Fatalf("extended personalisation and read took %d APDUs, short personalisation alone %d", e, s)
+	}
+}

@@ -101,6 +101,7 @@ func (s *session) readHistory(ctx context.Context, c *Card) error {
 	if err != nil {
 		return err
 	}
+	c.History = []HistoryEntry{}
 	for i, r := range recs {
 		h, ok, err := DecodeHistory(r)
 		if err != nil {
