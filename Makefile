@@ -9,7 +9,6 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 COMMIT  ?= $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
 DATE    ?= $(shell date -u +%Y-%m-%dT%H:%M:%SZ)
 BINARY  = build/bin/permitdesk
-SCREENS = shell issue rewrite queue diagnostics settings
 
 .PHONY: setup build test lint demo screenshot dev bindings
 
@@ -41,9 +40,10 @@ demo: build
 		echo "or '$(BINARY) --help' for the headless commands."; \
 	fi
 
-## screenshot: capture each screen of the real window into docs/screenshots
+## screenshot: capture each screen of the real window, on the emulated
+## station, into docs/screenshots
 screenshot: build
-	scripts/window-screenshot $(BINARY) docs/screenshots $(SCREENS)
+	scripts/screenshots $(BINARY) docs/screenshots
 
 ## dev: wails dev with live reload; the bound Go methods are reachable from a
 ## browser at http://127.0.0.1:34115

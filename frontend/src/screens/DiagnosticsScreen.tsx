@@ -45,7 +45,14 @@ function DiagnosticsRun() {
     <Space direction="vertical" size="middle" style={{ width: "100%" }}>
       <Typography.Title level={3}>{t("diagnostics.title")}</Typography.Title>
       <Typography.Paragraph>{t("diagnostics.hint")}</Typography.Paragraph>
-      <Button type="primary" icon={<ToolOutlined />} loading={running} onClick={run} data-testid="run-diagnostics">
+      <Button
+        autoFocus
+        type="primary"
+        icon={<ToolOutlined />}
+        loading={running}
+        onClick={run}
+        data-testid="run-diagnostics"
+      >
         {running ? t("diagnostics.running") : t("diagnostics.run")}
       </Button>
       {report ? (

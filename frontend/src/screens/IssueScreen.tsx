@@ -62,7 +62,9 @@ function IssueDesk() {
 
   return (
     <Space direction="vertical" size="middle" style={{ width: "100%" }}>
-      <Typography.Title level={3}>{t("issue.title")}</Typography.Title>
+      <Typography.Title level={3} style={{ margin: 0 }}>
+        {t("issue.title")}
+      </Typography.Title>
       <Space.Compact style={{ maxWidth: 640, width: "100%" }}>
         <Input
           autoFocus
@@ -139,27 +141,52 @@ function ApplicationCard({ app, onIssue, queued }: CardProps) {
     };
   }, [app.id, showError]);
   const sexLabel = app.sex === "1" || app.sex === "2" ? t(`sex.${app.sex}`) : app.sex;
+  const issueButton = queued ? null : (
+    // The button takes the focus, so after a scan the clerk checks the data
+    // and the preview and presses Enter to issue.
+    <Button
+      autoFocus
+      type="primary"
+      icon={<IdcardOutlined />}
+      onClick={() => onIssue(app)}
+      data-testid="issue-button"
+    >
+      {t("issue.issueButton")}
+    </Button>
+  );
   return (
-    <Card title={`${t("issue.application")} ${app.id} · ${app.name}`}>
-      <Row gutter={24}>
-        <Col flex="140px">
+    <Card size="small" title={`${t("issue.application")} ${app.id} · ${app.name}`} extra={issueButton}>
+      {queued && (
+        <Alert
+          type="success"
+          showIcon
+          style={{ marginBottom: 12 }}
+          message={t("issue.queued", { id: queued.id })}
+          description={t("issue.queuedHint", { application: queued.applicationId })}
+          action={
+            <Button size="small" onClick={() => (window.location.hash = "/queue")}>
+              {t("issue.toQueue")}
+            </Button>
+          }
+        />
+      )}
+      <Row gutter={24} wrap={false}>
+        <Col flex="120px">
           {app.photo ? (
-            <Image src={app.photo} alt={t("issue.photo")} width={120} preview={false} />
+            <Image src={app.photo} alt={t("issue.photo")} width={110} preview={false} />
           ) : (
             <Empty description={t("issue.noPhoto")} image={Empty.PRESENTED_IMAGE_SIMPLE} />
           )}
         </Col>
         <Col flex="auto">
-          <Descriptions size="small" column={2}>
+          <Descriptions size="small" column={1}>
             <Descriptions.Item label={t("issue.name")}>{app.name}</Descriptions.Item>
             <Descriptions.Item label={t("issue.sex")}>{sexLabel}</Descriptions.Item>
             <Descriptions.Item label={t("issue.ethnicity")}>{app.ethnicity}</Descriptions.Item>
             <Descriptions.Item label={t("issue.birthDate")}>{app.birthDate}</Descriptions.Item>
             <Descriptions.Item label={t("issue.idNumber")}>{app.idNumber}</Descriptions.Item>
             <Descriptions.Item label={t("queue.permitNumber")}>{app.permitNumber}</Descriptions.Item>
-            <Descriptions.Item label={t("issue.address")} span={2}>
-              {app.address}
-            </Descriptions.Item>
+            <Descriptions.Item label={t("issue.address")}>{app.address}</Descriptions.Item>
             <Descriptions.Item label={t("issue.houseCode")}>{app.houseCode}</Descriptions.Item>
             <Descriptions.Item label={t("issue.authority")}>{app.authority}</Descriptions.Item>
             <Descriptions.Item label={t("issue.validity")}>
@@ -168,43 +195,20 @@ function ApplicationCard({ app, onIssue, queued }: CardProps) {
             <Descriptions.Item label={t("issue.approvedAt")}>{app.approvedAt}</Descriptions.Item>
           </Descriptions>
         </Col>
+        <Col flex="300px">
+          <Typography.Text strong>{t("issue.preview")}</Typography.Text>
+          {preview && previewFor === app.id ? (
+            <Space direction="vertical" size="small" style={{ marginTop: 8 }}>
+              <img src={preview.front} alt={t("issue.front")} className="card-preview" />
+              <img src={preview.back} alt={t("issue.back")} className="card-preview" />
+            </Space>
+          ) : (
+            <Spin tip={t("issue.previewLoading")}>
+              <div style={{ height: 80 }} />
+            </Spin>
+          )}
+        </Col>
       </Row>
-      <Typography.Title level={5}>{t("issue.preview")}</Typography.Title>
-      {preview && previewFor === app.id ? (
-        <Space size="large" wrap>
-          <figure style={{ margin: 0 }}>
-            <img src={preview.front} alt={t("issue.front")} style={{ width: 340, border: "1px solid #d1d5db" }} />
-            <figcaption>{t("issue.front")}</figcaption>
-          </figure>
-          <figure style={{ margin: 0 }}>
-            <img src={preview.back} alt={t("issue.back")} style={{ width: 340, border: "1px solid #d1d5db" }} />
-            <figcaption>{t("issue.back")}</figcaption>
-          </figure>
-        </Space>
-      ) : (
-        <Spin tip={t("issue.previewLoading")}>
-          <div style={{ height: 80 }} />
-        </Spin>
-      )}
-      <div style={{ marginTop: 16 }}>
-        {queued ? (
-          <Alert
-            type="success"
-            showIcon
-            message={t("issue.queued", { id: queued.id })}
-            description={t("issue.queuedHint", { application: queued.applicationId })}
-            action={
-              <Button size="small" onClick={() => (window.location.hash = "/queue")}>
-                {t("issue.toQueue")}
-              </Button>
-            }
-          />
-        ) : (
-          <Button type="primary" size="large" icon={<IdcardOutlined />} onClick={() => onIssue(app)} data-testid="issue-button">
-            {t("issue.issueButton")}
-          </Button>
-        )}
-      </div>
     </Card>
   );
 }

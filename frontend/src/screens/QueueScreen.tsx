@@ -142,7 +142,7 @@ function JobTable() {
             render: (p: number) => <Progress percent={p} size="small" />,
           },
           { title: t("queue.attempt"), dataIndex: "attempt", width: 70 },
-          { title: t("queue.updated"), dataIndex: "updatedAt", render: (v: string) => new Date(v).toLocaleString() },
+          { title: t("queue.updated"), dataIndex: "updatedAt", render: (v: string) => new Date(v).toLocaleString(i18n.language) },
           {
             title: t("queue.actions"),
             key: "actions",

@@ -124,7 +124,7 @@ function CentralCard({ status }: { status: ui.Status | null }) {
         </Descriptions.Item>
         <Descriptions.Item label={t("settings.centralUrl")}>{central?.url || "—"}</Descriptions.Item>
         <Descriptions.Item label={t("settings.lastSync")}>
-          {central?.lastSync ? new Date(central.lastSync).toLocaleString() : t("settings.never")}
+          {central?.lastSync ? new Date(central.lastSync).toLocaleString(i18n.language) : t("settings.never")}
         </Descriptions.Item>
         <Descriptions.Item label={t("settings.pending")}>{central?.pending ?? 0}</Descriptions.Item>
         {central?.detail && (
