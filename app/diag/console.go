@@ -13,8 +13,6 @@ import (
 	"permitdesk/app/store"
 	"permitdesk/devices"
 	"permitdesk/devices/apdu"
-	"permitdesk/devices/evolis"
-	"permitdesk/devices/serialport"
 )
 
 // Errors of the consoles and actions.
@@ -299,18 +297,13 @@ func parsePrinterCommand(text string) (string, []string, error) {
 }
 
 func (s *Service) sendPrinterCommand(ctx context.Context, cmd string, params []string) (PrinterCommandResult, error) {
-	c := s.opts.Config.Devices.Printer
-	path, problem := probePort("devices.printer", c)
-	if problem != nil {
-		return PrinterCommandResult{}, fmt.Errorf("%w: %s; %s", devices.ErrNotConnected, problem.reason, problem.fix)
+	l := checkList{device: "printer"}
+	p, release := s.usePrinter(ctx, &l)
+	if p == nil {
+		return PrinterCommandResult{}, fmt.Errorf("%w: %s; %s", devices.ErrNotConnected, l.checks[0].Reason,
+			l.checks[0].Fix)
 	}
-	p, err := s.opts.OpenPrinter(ctx, evolis.Options{Port: serialport.Options{Path: path, Baud: c.Baud,
-		FlowControl: c.FlowControl}, Timeout: s.deviceTimeout(c.Timeout.Duration), AckNack: c.AckNack,
-		Logger: s.log})
-	if err != nil {
-		return PrinterCommandResult{}, fmt.Errorf("open the printer on %s: %w", path, err)
-	}
-	defer p.Close()
+	defer release()
 	start := time.Now()
 	reply, err := p.Command(ctx, cmd, params...)
 	res := PrinterCommandResult{Reply: reply, DurationMs: time.Since(start).Milliseconds()}

@@ -84,7 +84,7 @@ func (s *Service) openSerialIDReader(l *checkList, c config.IDReader, opts idrea
 		l.skipRest(idReaderCheckIDs, "not configured: set devices.idreader.port to enable it")
 		return nil
 	}
-	path, problem := probePort("devices.idreader", c.SerialDevice)
+	path, problem := probePort("devices.idreader", c.SerialDevice, false)
 	if problem != nil {
 		l.fail("idreader.port", problem.reason, problem.fix, map[string]string{"path": path})
 		l.skipRest(idReaderCheckIDs, "the port cannot be used")

@@ -17,21 +17,22 @@ import (
 var printerCheckIDs = []string{"printer.port", "printer.identity", "printer.sensors", "printer.counters",
 	"printer.ribbon", "printer.cleaning"}
 
-// openPrinter probes the port and opens the printer driver. It reports the
-// port check itself and returns nil when the printer cannot be used.
-func (s *Service) openPrinter(ctx context.Context, l *checkList) *evolis.Printer {
+// usePrinter probes the port and opens the printer driver. It reports the
+// port check itself and returns nil when the printer cannot be used; the
+// caller calls the returned release function otherwise.
+func (s *Service) usePrinter(ctx context.Context, l *checkList) (*evolis.Printer, func()) {
 	c := s.opts.Config.Devices.Printer
 	if c.Port == "" && c.USBSerial == "" {
 		l.skipRest(printerCheckIDs, "not configured: set devices.printer.port to enable it")
-		return nil
+		return nil, nil
 	}
-	path, problem := probePort("devices.printer", c)
+	path, problem := probePort("devices.printer", c, s.lentPrinter)
 	if problem != nil {
 		l.fail("printer.port", problem.reason, problem.fix, map[string]string{"path": path})
 		l.skipRest(printerCheckIDs, "the port cannot be used")
-		return nil
+		return nil, nil
 	}
-	p, err := s.opts.OpenPrinter(ctx, evolis.Options{
+	p, release, err := s.opts.OpenPrinter(ctx, evolis.Options{
 		Port:    serialport.Options{Path: path, Baud: c.Baud, FlowControl: c.FlowControl},
 		Timeout: s.deviceTimeout(c.Timeout.Duration), AckNack: c.AckNack, Logger: s.log,
 	})
@@ -39,11 +40,11 @@ func (s *Service) openPrinter(ctx context.Context, l *checkList) *evolis.Printer
 		l.fail("printer.port", fmt.Sprintf("the printer on %s does not answer: %v", path, err),
 			noReplyFix(path, "printer", "devices.printer.baud"), map[string]string{"path": path})
 		l.skipRest(printerCheckIDs, "the printer does not answer")
-		return nil
+		return nil, nil
 	}
 	l.pass("printer.port", "printer answers on "+path, map[string]string{"path": path,
 		"baud": strconv.Itoa(c.Baud)})
-	return p
+	return p, release
 }
 
 // noReplyFix advises on a device that is silent on an open port, naming any
@@ -61,11 +62,11 @@ func noReplyFix(path, what, baudField string) string {
 // checkPrinter runs the printer checks.
 func (s *Service) checkPrinter(ctx context.Context) []Check {
 	l := checkList{device: "printer"}
-	p := s.openPrinter(ctx, &l)
+	p, release := s.usePrinter(ctx, &l)
 	if p == nil {
 		return l.checks
 	}
-	defer p.Close()
+	defer release()
 	st, err := p.Status(ctx)
 	if err != nil {
 		l.fail("printer.identity", "reading the printer status failed: "+err.Error(), printerFix(err), nil)
@@ -216,11 +217,11 @@ func abs(n int) int {
 // ejects it.
 func (s *Service) printTestCard(ctx context.Context) Check {
 	l := checkList{device: "printer"}
-	p := s.openPrinter(ctx, &l)
+	p, release := s.usePrinter(ctx, &l)
 	if p == nil {
 		return l.checks[0]
 	}
-	defer p.Close()
+	defer release()
 	face, err := evolis.PackPanel(testPattern())
 	if err != nil {
 		return failCheck("printer.test_card", "printer", "rendering the test pattern failed: "+err.Error(), "")

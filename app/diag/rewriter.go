@@ -11,21 +11,22 @@ import (
 
 var rewriterCheckIDs = []string{"rewriter.port", "rewriter.identity", "rewriter.sensors"}
 
-// openRewriter probes the port, opens the driver and reads the ROM version,
-// reporting rewriter.port and rewriter.identity.
-func (s *Service) openRewriter(ctx context.Context, l *checkList) *rewriter.Rewriter {
+// useRewriter probes the port, opens the driver and reads the ROM version,
+// reporting rewriter.port and rewriter.identity. The caller calls the
+// returned release function.
+func (s *Service) useRewriter(ctx context.Context, l *checkList) (*rewriter.Rewriter, func()) {
 	c := s.opts.Config.Devices.Rewriter
 	if c.Port == "" && c.USBSerial == "" {
 		l.skipRest(rewriterCheckIDs, "not configured: set devices.rewriter.port to enable it")
-		return nil
+		return nil, nil
 	}
-	path, problem := probePort("devices.rewriter", c)
+	path, problem := probePort("devices.rewriter", c, s.lentRewriter)
 	if problem != nil {
 		l.fail("rewriter.port", problem.reason, problem.fix, map[string]string{"path": path})
 		l.skipRest(rewriterCheckIDs, "the port cannot be used")
-		return nil
+		return nil, nil
 	}
-	rw, err := s.opts.OpenRewriter(rewriter.Options{
+	rw, release, err := s.opts.OpenRewriter(rewriter.Options{
 		Port:    serialport.Options{Path: path, Baud: c.Baud, FlowControl: c.FlowControl},
 		Timeout: s.deviceTimeout(c.Timeout.Duration), Logger: s.log,
 	})
@@ -33,30 +34,30 @@ func (s *Service) openRewriter(ctx context.Context, l *checkList) *rewriter.Rewr
 		l.fail("rewriter.port", fmt.Sprintf("opening %s failed: %v", path, err),
 			"check the cable and the USB serial adapter", map[string]string{"path": path})
 		l.skipRest(rewriterCheckIDs, "the port cannot be used")
-		return nil
+		return nil, nil
 	}
 	rom, err := rw.ROMVersion(ctx)
 	if err != nil {
-		rw.Close()
+		release()
 		l.fail("rewriter.port", fmt.Sprintf("the rewriter on %s does not answer: %v", path, err),
 			noReplyFix(path, "rewriter", "devices.rewriter.baud"), map[string]string{"path": path})
 		l.skipRest(rewriterCheckIDs, "the rewriter does not answer")
-		return nil
+		return nil, nil
 	}
 	l.pass("rewriter.port", "rewriter answers on "+path, map[string]string{"path": path,
 		"baud": strconv.Itoa(c.Baud)})
 	l.pass("rewriter.identity", "ROM version "+rom, map[string]string{"rom": rom})
-	return rw
+	return rw, release
 }
 
 // checkRewriter runs the rewriter checks.
 func (s *Service) checkRewriter(ctx context.Context) []Check {
 	l := checkList{device: "rewriter"}
-	rw := s.openRewriter(ctx, &l)
+	rw, release := s.useRewriter(ctx, &l)
 	if rw == nil {
 		return l.checks
 	}
-	defer rw.Close()
+	defer release()
 	st, err := rw.Status(ctx)
 	if err != nil {
 		l.fail("rewriter.sensors", "reading the sensors failed: "+err.Error(),
@@ -93,11 +94,11 @@ func cardSensor(c rewriter.CardSensor) string {
 // it out of the front slot.
 func (s *Service) eraseTest(ctx context.Context) Check {
 	l := checkList{device: "rewriter"}
-	rw := s.openRewriter(ctx, &l)
+	rw, release := s.useRewriter(ctx, &l)
 	if rw == nil {
 		return l.checks[0]
 	}
-	defer rw.Close()
+	defer release()
 	st, err := rw.Status(ctx)
 	if err != nil {
 		return failCheck("rewriter.erase_test", "rewriter", "reading the sensors failed: "+err.Error(), "")

@@ -25,7 +25,10 @@ type portProblem struct {
 // not held in exclusive mode by another program. It runs before the driver
 // opens the port, because the root user bypasses TIOCEXCL and would
 // otherwise share the line with the other program unnoticed.
-func probePort(field string, c config.SerialDevice) (string, *portProblem) {
+//
+// A lent port is held by this process's own driver, so only its existence
+// is checked.
+func probePort(field string, c config.SerialDevice, lent bool) (string, *portProblem) {
 	path, err := serialport.Resolve(serialport.Options{Path: c.Port, USBSerial: c.USBSerial})
 	if errors.Is(err, devices.ErrNotConfigured) {
 		return "", &portProblem{reason: "no serial port configured", fix: "set " + field + ".port or " +
@@ -39,6 +42,9 @@ func probePort(field string, c config.SerialDevice) (string, *portProblem) {
 		return path, &portProblem{reason: fmt.Sprintf("serial port %s does not exist", path),
 			fix: fmt.Sprintf("check the cable and the USB serial adapter, or set %s.port to the "+
 				"device's port (ls /dev/serial/by-id/)", field)}
+	}
+	if lent {
+		return path, nil
 	}
 	if pid, ok := uucpLockHolder(path); ok {
 		p := heldProblem(path)

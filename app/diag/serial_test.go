@@ -12,6 +12,7 @@ import (
 
 	"go.bug.st/serial"
 
+	"permitdesk/devices/evolis"
 	"permitdesk/devices/serialport"
 )
 
@@ -211,4 +212,36 @@ func TestPrinterPortUUCPLock(t *testing.T) {
 	holder.Wait()
 	r = run(t, New(Options{Config: cfg}), RunOptions{Devices: []string{"printer"}})
 	expect(t, r, "printer.port", StatusPass, "")
+}
+
+// TestPrinterLent lends an open printer, as the desktop application does:
+// its exclusive hold is not reported, and the printer stays open after the
+// checks and a console command.
+func TestPrinterLent(t *testing.T) {
+	cfg := testConfig(t)
+	startPrinter(t, &cfg)
+	ctx := context.Background()
+	lent, err := evolis.Open(ctx, evolis.Options{Port: serialport.Options{Path: cfg.Devices.Printer.Port,
+		Baud: 115200}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer lent.Close()
+	released := 0
+	borrow := func(context.Context, evolis.Options) (*evolis.Printer, func(), error) {
+		return lent, func() { released++ }, nil
+	}
+	s := New(Options{Config: cfg, OpenPrinter: borrow})
+	r := run(t, s, RunOptions{Devices: []string{"printer"}})
+	for _, id := range printerCheckIDs {
+		expect(t, r, id, StatusPass, "")
+	}
+	if released != 1 {
+		t.Errorf("printer released %d times, want 1", released)
+	}
+	if _, err := lent.Status(ctx); err != nil {
+		t.Errorf("the lent printer no longer works after the checks: %v", err)
+	}
+	unlent := run(t, New(Options{Config: cfg}), RunOptions{Devices: []string{"printer"}})
+	expect(t, unlent, "printer.port", StatusFail, "close the program")
 }

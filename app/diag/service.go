@@ -30,12 +30,15 @@ type Options struct {
 	PCSC PCSC
 	// HID is the bus of the ID card reader and scanner; nil means hidio.USB.
 	HID hidio.Bus
-	// OpenPrinter opens the card printer; nil means evolis.Open. The desktop
-	// application passes a function that borrows its own open printer, so
-	// the diagnostics do not compete with the issuance worker for the port.
-	OpenPrinter func(ctx context.Context, o evolis.Options) (*evolis.Printer, error)
-	// OpenRewriter opens the rewriter; nil means rewriter.Open.
-	OpenRewriter func(o rewriter.Options) (*rewriter.Rewriter, error)
+	// OpenPrinter returns the card printer and the function that releases
+	// it; nil means evolis.Open on the configured port, released by Close.
+	// The desktop application passes a function that lends its own open
+	// printer with a release that leaves it open, so the diagnostics do not
+	// compete with the issuance worker for the port. The check for a port
+	// held by another program is then skipped, because the lender holds it.
+	OpenPrinter func(ctx context.Context, o evolis.Options) (*evolis.Printer, func(), error)
+	// OpenRewriter is OpenPrinter for the rewriter; nil means rewriter.Open.
+	OpenRewriter func(o rewriter.Options) (*rewriter.Rewriter, func(), error)
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 	// Location cuts the chart days; nil means time.Local.
@@ -81,10 +84,10 @@ func (o *Options) defaults() {
 	o.PCSC = orDefault(o.PCSC, PCSC(SystemPCSC{}))
 	o.HID = orDefault(o.HID, hidio.Bus(hidio.USB{}))
 	if o.OpenPrinter == nil {
-		o.OpenPrinter = evolis.Open
+		o.OpenPrinter = openPrinter
 	}
 	if o.OpenRewriter == nil {
-		o.OpenRewriter = rewriter.Open
+		o.OpenRewriter = openRewriter
 	}
 	if o.Now == nil {
 		o.Now = time.Now
@@ -126,14 +129,35 @@ func orDefault[T comparable](v, d T) T {
 type Service struct {
 	opts Options
 	log  *slog.Logger
+	// lentPrinter and lentRewriter are set when the caller lends its own
+	// open devices through Options.
+	lentPrinter, lentRewriter bool
 
 	devices sync.Mutex // held while a run, action or console command uses devices
 }
 
 // New returns a Service.
 func New(o Options) *Service {
+	lentPrinter, lentRewriter := o.OpenPrinter != nil, o.OpenRewriter != nil
 	o.defaults()
-	return &Service{opts: o, log: o.Logger.With("component", "diag")}
+	return &Service{opts: o, log: o.Logger.With("component", "diag"), lentPrinter: lentPrinter,
+		lentRewriter: lentRewriter}
+}
+
+func openPrinter(ctx context.Context, o evolis.Options) (*evolis.Printer, func(), error) {
+	p, err := evolis.Open(ctx, o)
+	if err != nil {
+		return nil, nil, err
+	}
+	return p, func() { p.Close() }, nil
+}
+
+func openRewriter(o rewriter.Options) (*rewriter.Rewriter, func(), error) {
+	rw, err := rewriter.Open(o)
+	if err != nil {
+		return nil, nil, err
+	}
+	return rw, func() { rw.Close() }, nil
 }
 
 // deviceTimeout returns the configured reply timeout capped at
