@@ -9,7 +9,7 @@ import (
 const (
 	SelectByFID  byte = 0x00
 	SelectByName byte = 0x04
-	SelectFCI    byte = 0x00 // return FCI (FMCOS cards answer with it)
+	SelectFCI    byte = 0x00 // return FCI (FMCOS cards return it)
 	SelectFCP    byte = 0x04 // return FCP template
 	SelectNoData byte = 0x0C // return no data
 )
@@ -74,7 +74,7 @@ func AppendRecord(data []byte) Command {
 	return Command{INS: InsAppendRecord, Data: data}
 }
 
-// GetChallenge asks the card for n random bytes (4 or 8).
+// GetChallenge requests n random bytes (4 or 8) from the card.
 func GetChallenge(n int) Command {
 	return Command{INS: InsGetChallenge, Ne: n}
 }

@@ -1,7 +1,7 @@
 // Package pcsctest gives tests a running pcscd with the vsmartcard vpcd
 // readers, shared by every test package on the machine.
 //
-// Start ensures pcscd is up: when no PC/SC service answers it runs `pcscd`,
+// Start ensures pcscd is up: when no PC/SC service responds it runs `pcscd`,
 // which daemonises and keeps running after the test, so later test
 // processes reuse it (only one pcscd can run per machine). It never stops
 // a pcscd. Lock serialises tests that drive the same vpcd reader across
@@ -42,7 +42,7 @@ const (
 )
 
 // Start ensures pcscd runs with both vpcd readers listed, starting it if no
-// service answers. It skips the test when pcscd is not installed.
+// service responds. It skips the test when pcscd is not installed.
 func Start(t testing.TB) {
 	t.Helper()
 	if err := Ensure(context.Background(), 15*time.Second); err != nil {

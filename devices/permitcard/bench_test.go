@@ -101,10 +101,10 @@ func waitEmpty(b *testing.B, r rig) {
 }
 
 // minimumTraffic returns the fewest APDUs and bytes that write d to a
-// blank card and read it back with data fields of at most max bytes: one
-// SELECT of the DF, GET CHALLENGE and EXTERNAL AUTHENTICATE, one READ
-// BINARY of the serial, then every file written and read back by SFI with
-// no separate SELECT, and the marker written and read back.
+// blank card and read it back with data fields of at most max bytes. The
+// minimum is one SELECT of the DF, GET CHALLENGE, EXTERNAL AUTHENTICATE and
+// one READ BINARY of the serial. Every file and the marker are then written
+// and read back by SFI, with no separate SELECT.
 func minimumTraffic(b *testing.B, d permitcard.CardData, max int) (int, int) {
 	holder, _ := permitcard.EncodeHolder(d.Holder)
 	permit, _ := permitcard.EncodePermit(d.Permit)

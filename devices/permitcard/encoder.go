@@ -24,9 +24,9 @@ type Options struct {
 	MaxAPDU int
 	// Extended sends each file in one extended-length APDU.
 	Extended bool
-	// RepresentWait is how long a step waits for the same card to return
-	// after it left the reader or pcscd restarted; default 10s, negative
-	// means fail at once with devices.ErrCardRemoved.
+	// RepresentWait is the maximum time a step waits for the same card to
+	// return after it left the reader or pcscd restarted. Default 10s. A
+	// negative value fails at once with devices.ErrCardRemoved.
 	RepresentWait time.Duration
 	// Logger receives steps, recoveries and failures; default discards.
 	Logger *slog.Logger

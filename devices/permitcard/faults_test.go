@@ -35,7 +35,7 @@ func TestT0GetResponseChain(t *testing.T) {
 	if err != nil || len(objs) != 1 || objs[0].Tag != 0x62 {
 		t.Fatalf("joined FCP %X does not parse as one 62 template: %v", resp.Data, err)
 	}
-	// SELECT answered 61 10, then GET RESPONSE twice more with 61 10, 61 xx.
+	// SELECT returns 61 10, then GET RESPONSE returns 61 10 and 61 xx.
 	if want := 1 + (len(resp.Data)+15)/16; x.Count.APDUs != want {
 		t.Fatalf("%d APDUs, want %d (SELECT plus one GET RESPONSE per 16 bytes)", x.Count.APDUs, want)
 	}

@@ -179,9 +179,9 @@ func (e *Encoder) appendHistory(ctx context.Context, s *session, changedOn time.
 			last, appended, _ = DecodeHistory(recs[0])
 		}
 		if !m.valid {
-			// The address or the marker was torn, which happens only after
-			// the append, so history record 1 holds the last committed
-			// sequence; a torn marker's own sequence cannot be trusted.
+			// Tearing happens only after the history append, so history
+			// record 1 contains the last committed sequence. A torn
+			// marker's own sequence cannot be trusted.
 			if !appended {
 				return fmt.Errorf("%w: card %s address is torn and its history is empty: "+
 					"the card cannot be repaired", ErrBadContent, s.serial)

@@ -59,7 +59,7 @@ const openWait = 5 * time.Second
 // reacquire connects again and reads the serial, retrying link failures
 // with backoff until wait elapses. Polling is needed because vpcd and some
 // contactless readers drop a command while the reader still shows the
-// card, and pcscd raises no event when the card answers again.
+// card, and pcscd raises no event when the card responds again.
 func (s *session) reacquire(ctx context.Context, wait time.Duration) (Serial, error) {
 	wctx, cancel := context.WithTimeout(ctx, max(wait, 0))
 	defer cancel()
@@ -75,7 +75,7 @@ func (s *session) reacquire(ctx context.Context, wait time.Duration) (Serial, er
 		}
 		select {
 		case <-wctx.Done():
-			return Serial{}, fmt.Errorf("%w: no card answered within %s: %w", devices.ErrCardRemoved, wait, err)
+			return Serial{}, fmt.Errorf("%w: no card responded within %s: %w", devices.ErrCardRemoved, wait, err)
 		case <-time.After(backoff):
 		}
 		backoff = min(2*backoff, 500*time.Millisecond)
@@ -121,8 +121,8 @@ func (s *session) traffic() apdu.Counter {
 
 // step runs fn inside a transaction with the DF selected and, when auth is
 // set, the card authenticated. After a card reset it reconnects, selects
-// and authenticates again and retries fn once; after a removal or a lost
-// PC/SC service it waits for the same card to return, then retries once.
+// and authenticates again, then retries fn once. After a removal or a lost
+// PC/SC service it waits for the same card to return, then retries fn once.
 // fn must be idempotent.
 func (s *session) step(ctx context.Context, name string, auth bool, fn func(context.Context) error) error {
 	var err error
@@ -272,8 +272,8 @@ func (s *session) readCardInfo(ctx context.Context) (Serial, int, error) {
 	return serial, version, err
 }
 
-// readFile reads up to size bytes of fid: the first TLV object's header
-// tells how much more to read, so unused space is not read. The first READ
+// readFile reads up to size bytes of fid. The first TLV object's header
+// gives the length to read, so unused space is not read. The first READ
 // BINARY addresses the EF by SFI, which also selects it.
 func (s *session) readFile(ctx context.Context, fid uint16, size int) ([]byte, error) {
 	b, err := s.readFrom(ctx, fid, 0, min(s.enc.opts.MaxAPDU, size))
