@@ -2,15 +2,19 @@ package cli
 
 import (
 	"context"
+	"crypto/ed25519"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/spf13/cobra"
 
 	"permitdesk/app/config"
+	"permitdesk/app/store"
+	appsync "permitdesk/app/sync"
 	"permitdesk/devices"
 	"permitdesk/devices/apdu"
 	"permitdesk/devices/keys"
@@ -178,18 +182,68 @@ func newCardDumpCmd(env *Env, f *cardFlags) *cobra.Command {
 					return err
 				}
 			}
+			seal := sealStatus(cmd.Context(), env, c, noPhoto)
 			if asJSON {
 				e := json.NewEncoder(env.Out)
 				e.SetIndent("", "  ")
-				return e.Encode(c)
+				return e.Encode(struct {
+					permitcard.Card
+					SealStatus string `json:"sealStatus"`
+				}{c, seal})
 			}
-			return printCard(env, c)
+			if err := printCard(env, c); err != nil {
+				return err
+			}
+			if c.State != permitcard.StateBlank {
+				fmt.Fprintf(env.Out, "seal check %s\n", seal)
+			}
+			return nil
 		},
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON (the photo as base64)")
 	cmd.Flags().BoolVar(&noPhoto, "no-photo", false, "skip reading the photo")
 	cmd.Flags().StringVar(&photoOut, "photo-out", "", "write the photo JPEG to this file")
 	return cmd
+}
+
+// sealStatus verifies the card's issuance seal with the station's trusted
+// keys: the pinned central.seal_key_file, or the keys cached in the station
+// database when one exists. It never contacts the central system.
+func sealStatus(ctx context.Context, env *Env, c permitcard.Card, noPhoto bool) string {
+	if noPhoto {
+		return "not checked: the seal covers the photo, which --no-photo skipped"
+	}
+	keys, err := dumpSealKeys(ctx, env)
+	if err != nil {
+		return "not checked: " + err.Error()
+	}
+	if err := permitcard.VerifySeal(c.Data, keys); err != nil {
+		return "FAILED: " + err.Error()
+	}
+	return "verified with key " + c.Data.Seal.KeyID
+}
+
+func dumpSealKeys(ctx context.Context, env *Env) (map[string]ed25519.PublicKey, error) {
+	cfg, err := env.Config()
+	if err != nil {
+		return nil, err
+	}
+	if cfg.Central.SealKeyFile != "" {
+		return appsync.PinnedSealKey(cfg.Central.SealKeyFile)
+	}
+	if _, err := os.Stat(filepath.Join(cfg.DataDir, store.FileName)); err != nil {
+		return nil, fmt.Errorf("no trusted seal key: set central.seal_key_file, or sync the station "+
+			"database in %s first", cfg.DataDir)
+	}
+	db, err := env.DB(ctx)
+	if err != nil {
+		return nil, err
+	}
+	svc, err := appsync.New(appsync.Options{DB: db, StationID: cfg.StationID})
+	if err != nil {
+		return nil, err
+	}
+	return svc.TrustedSealKeys(ctx)
 }
 
 func printCard(env *Env, c permitcard.Card) error {

@@ -15,6 +15,8 @@ import (
 
 	"permitdesk/app/store"
 	"permitdesk/app/sync"
+	"permitdesk/central/api"
+	"permitdesk/central/pki"
 	cstore "permitdesk/central/store"
 )
 
@@ -190,6 +192,13 @@ func TestCentralAdminFaultsAndApprove(t *testing.T) {
 	}
 	if out, err = runCentralCLI(t, ctx, "central", "admin", "--data", centralDir, "approve", pending[0].ID); err != nil {
 		t.Fatalf("approve: %v\n%s", err, out)
+	}
+	sealPub, err := pki.LoadSealPublicKey(pkiDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "sealed with key " + api.SealKeyID(sealPub); !strings.Contains(out, want) {
+		t.Errorf("approve output %q does not contain %q", out, want)
 	}
 	out, err = runCentralCLI(t, ctx, "--config", cfgPath, "--log-level", "error", "sync", "--once")
 	if err != nil || !strings.Contains(out, "pulled 521 applications") {

@@ -251,22 +251,21 @@ func startCentral(ctx context.Context, g *errgroup.Group, o stackOptions, log *s
 			return centralInfo{}, fmt.Errorf("create development PKI: %w", err)
 		}
 	}
+	sealKey, _, err := pki.LoadOrCreateSealKey(pkiDir)
+	if err != nil {
+		return centralInfo{}, err
+	}
 	ds, err := loadOrGenerateSeed(o.seedDir)
 	if err != nil {
 		return centralInfo{}, err
 	}
-	st, err := centralstore.Open(ctx, centralstore.Options{Dir: filepath.Join(o.dir, "central")})
+	st, err := centralstore.Open(ctx, centralstore.Options{Dir: filepath.Join(o.dir, "central"), SealKey: sealKey})
 	if err != nil {
 		return centralInfo{}, err
 	}
-	if empty, err := st.Empty(ctx); err != nil || empty {
-		if err == nil {
-			err = st.Seed(ctx, ds)
-		}
-		if err != nil {
-			st.Close()
-			return centralInfo{}, fmt.Errorf("seed central database: %w", err)
-		}
+	if err := seedStack(ctx, st, ds); err != nil {
+		st.Close()
+		return centralInfo{}, err
 	}
 	srv, err := server.New(server.Options{Store: st, Log: log.With("emulator", "central")})
 	if err != nil {
@@ -284,6 +283,22 @@ func startCentral(ctx context.Context, g *errgroup.Group, o stackOptions, log *s
 	case <-ctx.Done():
 		return centralInfo{}, fmt.Errorf("central server did not start: %w", context.Cause(ctx))
 	}
+}
+
+// seedStack seeds an empty central database and seals the approved
+// applications that a database from an earlier stack run left unsealed.
+func seedStack(ctx context.Context, st *centralstore.Store, ds *seed.Dataset) error {
+	empty, err := st.Empty(ctx)
+	if err == nil && empty {
+		err = st.Seed(ctx, ds)
+	}
+	if err != nil {
+		return fmt.Errorf("seed central database: %w", err)
+	}
+	if _, err := st.SealMissing(ctx); err != nil {
+		return fmt.Errorf("seal central applications: %w", err)
+	}
+	return nil
 }
 
 func loadOrGenerateSeed(dir string) (*seed.Dataset, error) {
@@ -446,8 +461,10 @@ func writeStackConfig(o stackOptions, centralURL string) error {
 	var b bytes.Buffer
 	fmt.Fprintf(&b, "# Written by `permitdesk sim stack`; it points at the emulators in this directory.\n")
 	fmt.Fprintf(&b, "station_id = %s\ndata_dir = %s\nlog_level = \"info\"\n\n", quote(o.station), quote(filepath.Join(abs, "station")))
-	fmt.Fprintf(&b, "[central]\nurl = %s\nca_file = %s\ncert_file = %s\nkey_file = %s\n\n",
+	fmt.Fprintf(&b, "[central]\nurl = %s\nca_file = %s\ncert_file = %s\nkey_file = %s\n",
 		quote(centralURL), quote(filepath.Join(pkiDir, pki.CAFile)), quote(cert), quote(key))
+	fmt.Fprintf(&b, "# Empty: trust the seal keys fetched from the central server. Pin its key with\n"+
+		"# seal_key_file = %s\nseal_key_file = \"\"\n\n", quote(filepath.Join(pkiDir, pki.SealPubFile)))
 	fmt.Fprintf(&b, "[keys]\nsource = \"psam\"\n\n")
 	fmt.Fprintf(&b, "[printing]\noutput_dir = %s\n\n", quote(filepath.Join(abs, "faces")))
 	fmt.Fprintf(&b, "[devices.encoder]\nname = %s\n\n", quote(pcsctest.EncoderReader))
