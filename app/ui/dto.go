@@ -8,7 +8,7 @@ type BuildInfo struct {
 	Date    string `json:"date"`
 }
 
-// Status is everything the status bar shows. The frontend asks for it once
+// Status is everything the status bar shows. The frontend requests it once
 // after subscribing to EventStatusChanged, which carries later copies.
 type Status struct {
 	Station  string         `json:"station"`
@@ -19,8 +19,8 @@ type Status struct {
 
 // DeviceStatus is the state of one device.
 type DeviceStatus struct {
-	// ID tells devices of the same kind apart: encoder, psam, desk_reader,
-	// printer, rewriter, idreader, scanner.
+	// ID is unique among the devices, so two of the same kind are told
+	// apart: encoder, psam, desk_reader, printer, rewriter, idreader, scanner.
 	ID string `json:"id"`
 	// Kind is a devices.Kind.
 	Kind string `json:"kind"`
@@ -52,6 +52,7 @@ type OperatorStatus struct {
 	LoggedIn bool   `json:"loggedIn"`
 	Login    string `json:"login"`
 	Name     string `json:"name"`
-	// Role is clerk, technician or supervisor; empty when nobody is logged in.
+	// Role is clerk, technician or supervisor, and empty when no operator is
+	// logged in.
 	Role string `json:"role"`
 }

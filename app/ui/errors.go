@@ -41,7 +41,7 @@ const (
 	CodeDevice           = "device_error"
 )
 
-// Error is what a bound method's failure looks like in the frontend: the
+// Error is a bound method's failure as the frontend receives it: the
 // rejected promise carries {code, message}.
 type Error struct {
 	Code    string `json:"code"`

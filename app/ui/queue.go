@@ -28,7 +28,7 @@ type JobView struct {
 	Printer string `json:"printer"`
 	// AttentionFrom is the state the job stopped in when it needs attention.
 	AttentionFrom string `json:"attentionFrom"`
-	// Attention is what is known about the card, or why it was spoiled.
+	// Attention is the evidence about the card, or the reason it was spoiled.
 	Attention string `json:"attention"`
 	// CardSerial is the chip serial of the job's current card, if known.
 	CardSerial string `json:"cardSerial"`

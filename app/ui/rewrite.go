@@ -26,7 +26,7 @@ type HouseCodeView struct {
 	Line string `json:"line"`
 	// Retired register entries may not be used for new addresses.
 	Retired bool `json:"retired"`
-	// Online is false when the answer comes from the local copy of the
+	// Online is false when the result comes from the local copy of the
 	// register, last refreshed at AsOf (RFC 3339).
 	Online bool   `json:"online"`
 	AsOf   string `json:"asOf"`

@@ -143,6 +143,7 @@ func newDesktop(build BuildInfo) (*desktop, error) {
 	if err != nil {
 		return nil, err
 	}
+
 	log, closeLog, err := logging.New(logging.Options{
 		Dir: filepath.Join(cfg.DataDir, "logs"), Level: cfg.LogLevel})
 	if err != nil {
@@ -156,6 +157,7 @@ func newDesktop(build BuildInfo) (*desktop, error) {
 		return nil, err
 	}
 	d.closers = append(d.closers, func() { db.Close() })
+
 	ops, syncSvc, iss, err := newServices(cfg, db, log)
 	if err != nil {
 		d.close()
@@ -165,8 +167,9 @@ func newDesktop(build BuildInfo) (*desktop, error) {
 		Applications: syncSvc, Central: syncSvc, Syncer: syncSvc, Houses: syncSvc, Log: log}
 	d.sync = syncSvc
 	o.Diagnostics = diag.New(diag.Options{Config: cfg, DB: db, Logger: log.With("component", "diag")})
-	// A missing CJK font leaves the window usable: only the card preview
-	// fails, and says why.
+
+	// A missing CJK font leaves the window usable. Only the card preview
+	// fails, with the reason.
 	faces, err := cardface.New(cardface.Options{FontFile: cfg.Printing.FontFile, TemplateDir: cfg.Printing.TemplateDir,
 		Set: "full", Logger: log})
 	if err != nil {
@@ -174,6 +177,7 @@ func newDesktop(build BuildInfo) (*desktop, error) {
 	} else {
 		o.Faces = faces
 	}
+
 	if err := d.openRegistry(cfg, log, &o); err != nil {
 		d.close()
 		return nil, err

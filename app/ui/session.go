@@ -33,7 +33,7 @@ func (a *App) Login(login, password string) (OperatorStatus, error) {
 	return operatorStatus(sess), nil
 }
 
-// Logout ends the current session; it does nothing when nobody is logged in.
+// Logout ends the current session. Without one it does nothing.
 func (a *App) Logout() error {
 	a.mu.Lock()
 	sess := a.session
@@ -54,7 +54,7 @@ func (a *App) endSession(sess *operators.Session) {
 }
 
 // currentSession returns the live session, refreshing its idle timer. An
-// expired session is dropped and the status bar told.
+// expired session is dropped and the status bar updated.
 func (a *App) currentSession() (*operators.Session, error) {
 	a.mu.Lock()
 	sess := a.session

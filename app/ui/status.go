@@ -25,15 +25,15 @@ const (
 )
 
 // DeviceSource reports the state of each device the workstation drives.
-// ConfigDevices answers from the configuration alone; a live device registry
-// replaces it through Options.Devices.
+// ConfigDevices reports from the configuration alone. RegistryDevices, over
+// the live device registry, replaces it through Options.Devices.
 type DeviceSource interface {
 	DeviceStatuses(ctx context.Context) []DeviceStatus
 }
 
-// ConfigDevices is a DeviceSource that knows only what the configuration
-// says: which devices are configured and, for serial ports given by path,
-// whether the path exists.
+// ConfigDevices is a DeviceSource limited to what the configuration
+// contains: which devices are configured and, for serial ports given by
+// path, whether the path exists.
 type ConfigDevices struct {
 	Config config.Devices
 }

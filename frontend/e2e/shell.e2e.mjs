@@ -37,7 +37,11 @@ async function step(name, fn) {
     console.log(`ok   ${name}`);
   } catch (err) {
     results.push([name, err]);
-    console.log(`FAIL ${name}\n     ${String(err?.message ?? err).split("\n").join("\n     ")}`);
+    console.log(
+      `FAIL ${name}\n     ${String(err?.message ?? err)
+        .split("\n")
+        .join("\n     ")}`,
+    );
   }
 }
 
@@ -88,7 +92,12 @@ try {
   });
 
   await step("unsupported language is rejected with a code", async () => {
-    const err = await page.evaluate(() => window.go.ui.App.SetLanguage("fr").then(() => null, (e) => e));
+    const err = await page.evaluate(() =>
+      window.go.ui.App.SetLanguage("fr").then(
+        () => null,
+        (e) => e,
+      ),
+    );
     assert.deepEqual(err, { code: "invalid_argument", message: 'language "fr" is not supported: use zh-CN or en' });
   });
 

@@ -94,7 +94,10 @@ describe("Shell", () => {
   it("updates the status bar on status events", async () => {
     renderShell();
     await screen.findByText("未配置设备", { selector: ".ant-tag" });
-    const ready = { ...unconfigured, devices: [{ id: "printer", kind: "printer", name: "/dev/ttyS0", state: "ready", detail: "" }] };
+    const ready = {
+      ...unconfigured,
+      devices: [{ id: "printer", kind: "printer", name: "/dev/ttyS0", state: "ready", detail: "" }],
+    };
     act(() => listeners.get("status:changed")?.forEach((h) => h(ready)));
     expect(await screen.findByText("证卡打印机: 就绪")).toBeInTheDocument();
   });

@@ -1,10 +1,4 @@
-import {
-  EditOutlined,
-  IdcardOutlined,
-  SettingOutlined,
-  ToolOutlined,
-  UnorderedListOutlined,
-} from "@ant-design/icons";
+import { EditOutlined, IdcardOutlined, SettingOutlined, ToolOutlined, UnorderedListOutlined } from "@ant-design/icons";
 import { Layout, Menu, Select, Space, Typography } from "antd";
 import { useEffect, useState, type ReactNode } from "react";
 import { useTranslation } from "react-i18next";
@@ -64,7 +58,7 @@ function useScreen(): [ScreenKey, (key: ScreenKey) => void] {
   return [screen, go];
 }
 
-/** The window: header, navigation, the current screen and the status bar. */
+/** Lays out the window: header, navigation, the current screen and the status bar. */
 export function Shell() {
   const { t } = useTranslation();
   const status = useStatus();
@@ -80,17 +74,19 @@ export function Shell() {
           <Typography.Title level={4} style={{ color: "#fff", margin: 0 }}>
             {t("app.title")}
           </Typography.Title>
-          {status && <Typography.Text style={{ color: "#cbd5e1" }}>{t("app.station", { id: status.station })}</Typography.Text>}
+          {status && (
+            <Typography.Text style={{ color: "#cbd5e1" }}>{t("app.station", { id: status.station })}</Typography.Text>
+          )}
         </Space>
         <Space size="middle">
           {status?.operator.loggedIn && <OperatorMenu operator={status.operator} />}
           <Select<LanguageCode>
-          data-testid="header-language"
-          aria-label={t("app.language")}
-          value={language}
-          onChange={setLanguage}
-          style={{ width: 130 }}
-          options={languages.map((l) => ({ value: l, label: languageNames[l] }))}
+            data-testid="header-language"
+            aria-label={t("app.language")}
+            value={language}
+            onChange={setLanguage}
+            style={{ width: 130 }}
+            options={languages.map((l) => ({ value: l, label: languageNames[l] }))}
           />
         </Space>
       </Layout.Header>

@@ -3,7 +3,12 @@ import { toBridgeError } from "./errors";
 
 describe("toBridgeError", () => {
   it.each([
-    ["Go error object", { code: "invalid_argument", message: "language \"fr\" is not supported" }, "invalid_argument", 'language "fr" is not supported'],
+    [
+      "Go error object",
+      { code: "invalid_argument", message: 'language "fr" is not supported' },
+      "invalid_argument",
+      'language "fr" is not supported',
+    ],
     ["Error instance", new Error("socket closed"), "bridge", "socket closed"],
     ["plain string", "timeout", "bridge", "timeout"],
     ["object without code", { message: "x" }, "bridge", "[object Object]"],

@@ -21,9 +21,6 @@ export type EventName = keyof EventPayloads;
  * Subscribes to one event and returns the function that unsubscribes; call
  * it from the cleanup of the effect that subscribed.
  */
-export function onEvent<N extends EventName>(
-  name: N,
-  handler: (payload: EventPayloads[N]) => void,
-): () => void {
+export function onEvent<N extends EventName>(name: N, handler: (payload: EventPayloads[N]) => void): () => void {
   return EventsOn(name, (payload: EventPayloads[N]) => handler(payload));
 }

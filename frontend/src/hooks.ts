@@ -1,5 +1,5 @@
-// Hooks that keep React state in step with Go: each subscribes to its event
-// first and then asks for a snapshot, so no change between the two is lost.
+// Hooks that keep React state in step with Go. Each subscribes to its event
+// first and then requests a snapshot, so no change between the two is lost.
 import { useCallback, useEffect, useState } from "react";
 import { Language, SetLanguage, StatusSnapshot, Version, type ui } from "./bridge";
 import { Events, onEvent } from "./events";

@@ -10,14 +10,15 @@ interface Props {
   operator: ui.OperatorStatus;
 }
 
-/** The logged-in operator in the header, with the logout button. */
+/** Shows the logged-in operator in the header, with the logout button. */
 export function OperatorMenu({ operator }: Props) {
   const { t } = useTranslation();
   const showError = useShowError();
   return (
     <Space>
       <Typography.Text style={{ color: "#fff" }}>
-        <UserOutlined /> {t("login.loggedInAs", { name: operator.name || operator.login, role: roleLabel(t, operator.role) })}
+        <UserOutlined />{" "}
+        {t("login.loggedInAs", { name: operator.name || operator.login, role: roleLabel(t, operator.role) })}
       </Typography.Text>
       <Button
         size="small"

@@ -36,9 +36,7 @@ export function StatusBar({ status }: Props) {
             <Tag>{t("status.noDevicesConfigured")}</Tag>
           ) : (
             <>
-              <Typography.Text>
-                {t("status.devicesReady", { ready, total: configured.length })}{" "}
-              </Typography.Text>
+              <Typography.Text>{t("status.devicesReady", { ready, total: configured.length })} </Typography.Text>
               {configured.map((d) => (
                 <Tooltip key={d.id} title={d.detail || d.name}>
                   <Tag color={stateColour[d.state]}>
@@ -55,10 +53,7 @@ export function StatusBar({ status }: Props) {
             <Typography.Text>{centralStateLabel(t, status.central.state)}</Typography.Text>
           </Tooltip>
           {status.central.pending > 0 && (
-            <Typography.Text type="warning">
-              {" "}
-              {t("status.pending", { count: status.central.pending })}
-            </Typography.Text>
+            <Typography.Text type="warning"> {t("status.pending", { count: status.central.pending })}</Typography.Text>
           )}
         </span>
         <span data-testid="status-operator">

@@ -58,8 +58,10 @@ const en: Messages = {
     supervisor: "Supervisor",
   },
   empty: {
-    loginIssue: "Issuing needs a clerk to log in. After logging in you can read ID cards, find approved applications and issue permit cards.",
-    loginRewrite: "Rewriting an address needs a technician to log in, and a configured desk card reader and address rewriter.",
+    loginIssue:
+      "Issuing needs a clerk to log in. After logging in you can read ID cards, find approved applications and issue permit cards.",
+    loginRewrite:
+      "Rewriting an address needs a technician to log in, and a configured desk card reader and address rewriter.",
     loginQueue: "Log in to see this station's card jobs, filter them and handle jobs that need a decision.",
     loginDiagnostics: "Log in to run the device diagnostics.",
   },
@@ -133,7 +135,8 @@ const en: Messages = {
     void: "Void",
     continue: "Continue",
     retry: "Retry",
-    needsDevices: "Continue and retry need the printer and encoder: run permitdesk queue retry {{id}} on the command line.",
+    needsDevices:
+      "Continue and retry need the printer and encoder: run permitdesk queue retry {{id}} on the command line.",
     voidTitle: "Void job {{id}}",
     voidReason: "Reason",
     supervisorLogin: "Supervisor login",
@@ -164,9 +167,11 @@ const en: Messages = {
     searchHint: "Type or scan the receipt barcode and press Enter; a scan works without clicking the field first.",
     searchButton: "Search",
     readIdCard: "Read ID card",
-    readIdCardMissing: "The ID card reader is not connected to this window: type the ID number, or run permitdesk idcard read.",
+    readIdCardMissing:
+      "The ID card reader is not connected to this window: type the ID number, or run permitdesk idcard read.",
     results: "{{count}} approved application(s) found",
-    noResults: "No approved application found. Check the number, or check the central link under Settings and sync again.",
+    noResults:
+      "No approved application found. Check the number, or check the central link under Settings and sync again.",
     choose: "Choose",
     application: "Application",
     name: "Name",
@@ -187,7 +192,8 @@ const en: Messages = {
     previewLoading: "Rendering the preview…",
     issueButton: "Issue",
     queued: "Job {{id}} is in the card queue.",
-    queuedHint: "This window does not drive the printer and encoder: run permitdesk issue --application {{application}} to make the card; see Queue for progress and hand-over.",
+    queuedHint:
+      "This window does not drive the printer and encoder: run permitdesk issue --application {{application}} to make the card; see Queue for progress and hand-over.",
     toQueue: "Open the queue",
   },
   sex: {
@@ -225,9 +231,11 @@ const en: Messages = {
     community: "Community",
     detail: "Detail",
     line: "Printed on the strip",
-    cached: "From the station's copy of the house register (updated {{asOf}}); the central system is not reachable now.",
+    cached:
+      "From the station's copy of the house register (updated {{asOf}}); the central system is not reachable now.",
     retired: "This house code is retired and cannot be used for a new address.",
-    devicesMissing: "The desk card reader and address rewriter are not connected to this window: after checking the address, write the chip and print the strip with the permitdesk rewriter commands on the command line.",
+    devicesMissing:
+      "The desk card reader and address rewriter are not connected to this window: after checking the address, write the chip and print the strip with the permitdesk rewriter commands on the command line.",
   },
   error: {
     title: "{{action}} failed",

@@ -24,8 +24,12 @@ describe("translations", () => {
 
   it("use the same placeholders in both languages", () => {
     const placeholders = (s: string) => (s.match(/\{\{\w+\}\}/g) ?? []).sort().join(",");
-    const zhValues = keys(zhCN).map((k) => k.split(".").reduce<unknown>((o, p) => (o as Record<string, unknown>)[p], zhCN));
-    const enValues = keys(zhCN).map((k) => k.split(".").reduce<unknown>((o, p) => (o as Record<string, unknown>)[p], en));
+    const zhValues = keys(zhCN).map((k) =>
+      k.split(".").reduce<unknown>((o, p) => (o as Record<string, unknown>)[p], zhCN),
+    );
+    const enValues = keys(zhCN).map((k) =>
+      k.split(".").reduce<unknown>((o, p) => (o as Record<string, unknown>)[p], en),
+    );
     expect(enValues.map((v) => placeholders(String(v)))).toEqual(zhValues.map((v) => placeholders(String(v))));
   });
 });

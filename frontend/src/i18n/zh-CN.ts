@@ -186,7 +186,8 @@ const zhCN = {
     previewLoading: "正在生成预览…",
     issueButton: "发证",
     queued: "任务 {{id}} 已进入制证队列。",
-    queuedHint: "本窗口不驱动打印机和写卡器：在命令行运行 permitdesk issue --application {{application}} 完成制卡，进度和交付见“队列”。",
+    queuedHint:
+      "本窗口不驱动打印机和写卡器：在命令行运行 permitdesk issue --application {{application}} 完成制卡，进度和交付见“队列”。",
     toQueue: "查看队列",
   },
   sex: {
@@ -226,7 +227,8 @@ const zhCN = {
     line: "改写条打印内容",
     cached: "来自本机缓存的房屋登记（更新于 {{asOf}}），中心系统当前未连接。",
     retired: "该房屋编码已注销，不能用作新地址。",
-    devicesMissing: "本窗口尚未接入桌面读卡器和地址改写机：核对地址后，请在命令行运行 permitdesk rewriter 相关命令写入芯片并打印改写条。",
+    devicesMissing:
+      "本窗口尚未接入桌面读卡器和地址改写机：核对地址后，请在命令行运行 permitdesk rewriter 相关命令写入芯片并打印改写条。",
   },
   error: {
     title: "{{action}}失败",

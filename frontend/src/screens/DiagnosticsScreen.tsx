@@ -60,7 +60,12 @@ function DiagnosticsRun() {
           <Alert
             type={alertType[report.status] ?? "info"}
             showIcon
-            message={t("diagnostics.summary", { pass: report.pass, warn: report.warn, fail: report.fail, skip: report.skip })}
+            message={t("diagnostics.summary", {
+              pass: report.pass,
+              warn: report.warn,
+              fail: report.fail,
+              skip: report.skip,
+            })}
           />
           <Table<ui.DiagnosticCheck>
             size="small"
@@ -83,7 +88,12 @@ function DiagnosticsRun() {
               },
               { title: t("diagnostics.reason"), dataIndex: "reason" },
               { title: t("diagnostics.fix"), dataIndex: "fix" },
-              { title: t("diagnostics.duration"), dataIndex: "durationMs", width: 80, render: (ms: number) => `${ms} ms` },
+              {
+                title: t("diagnostics.duration"),
+                dataIndex: "durationMs",
+                width: 80,
+                render: (ms: number) => `${ms} ms`,
+              },
             ]}
           />
         </>

@@ -1,5 +1,20 @@
 import { IdcardOutlined, SearchOutlined } from "@ant-design/icons";
-import { Alert, Button, Card, Col, Descriptions, Empty, Image, Input, Row, Space, Spin, Table, Tooltip, Typography } from "antd";
+import {
+  Alert,
+  Button,
+  Card,
+  Col,
+  Descriptions,
+  Empty,
+  Image,
+  Input,
+  Row,
+  Space,
+  Spin,
+  Table,
+  Tooltip,
+  Typography,
+} from "antd";
 import { useCallback, useEffect, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { FindApplications, PreviewCard, QueueIssue, type ui } from "../bridge";
@@ -144,13 +159,7 @@ function ApplicationCard({ app, onIssue, queued }: CardProps) {
   const issueButton = queued ? null : (
     // The button takes the focus, so after a scan the clerk checks the data
     // and the preview and presses Enter to issue.
-    <Button
-      autoFocus
-      type="primary"
-      icon={<IdcardOutlined />}
-      onClick={() => onIssue(app)}
-      data-testid="issue-button"
-    >
+    <Button autoFocus type="primary" icon={<IdcardOutlined />} onClick={() => onIssue(app)} data-testid="issue-button">
       {t("issue.issueButton")}
     </Button>
   );

@@ -1,5 +1,19 @@
 import { ReloadOutlined } from "@ant-design/icons";
-import { App, Button, Descriptions, Form, Input, Modal, Progress, Select, Space, Table, Tag, Tooltip, Typography } from "antd";
+import {
+  App,
+  Button,
+  Descriptions,
+  Form,
+  Input,
+  Modal,
+  Progress,
+  Select,
+  Space,
+  Table,
+  Tag,
+  Tooltip,
+  Typography,
+} from "antd";
 import { useCallback, useEffect, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { HandoverJob, Jobs, RequeueJob, VoidJob, type ui } from "../bridge";
@@ -23,7 +37,7 @@ interface Props {
   status: ui.Status | null;
 }
 
-/** The station's issuance jobs. Needs a logged-in operator. */
+/** Lists the station's issuance jobs. Needs a logged-in operator. */
 export function QueueScreen({ status }: Props) {
   const { t } = useTranslation();
   if (!status?.operator.loggedIn) {
@@ -49,7 +63,7 @@ function JobTable() {
   const [voiding, setVoiding] = useState<ui.JobView | null>(null);
   const [form] = Form.useForm<VoidForm>();
 
-  // load asks for the jobs again; the effect below does the call.
+  // load requests the jobs again. The effect below makes the call.
   const load = useCallback(() => {
     setLoading(true);
     setTick((n) => n + 1);
@@ -120,7 +134,9 @@ function JobTable() {
             <Descriptions size="small" column={1}>
               {job.attention && <Descriptions.Item label={t("queue.attention")}>{job.attention}</Descriptions.Item>}
               {job.attentionFrom && (
-                <Descriptions.Item label={t("queue.attentionFrom")}>{jobStateLabel(t, job.attentionFrom)}</Descriptions.Item>
+                <Descriptions.Item label={t("queue.attentionFrom")}>
+                  {jobStateLabel(t, job.attentionFrom)}
+                </Descriptions.Item>
               )}
               {job.cardSerial && <Descriptions.Item label={t("queue.cardSerial")}>{job.cardSerial}</Descriptions.Item>}
             </Descriptions>
@@ -142,7 +158,11 @@ function JobTable() {
             render: (p: number) => <Progress percent={p} size="small" />,
           },
           { title: t("queue.attempt"), dataIndex: "attempt", width: 70 },
-          { title: t("queue.updated"), dataIndex: "updatedAt", render: (v: string) => new Date(v).toLocaleString(i18n.language) },
+          {
+            title: t("queue.updated"),
+            dataIndex: "updatedAt",
+            render: (v: string) => new Date(v).toLocaleString(i18n.language),
+          },
           {
             title: t("queue.actions"),
             key: "actions",
@@ -191,13 +211,25 @@ function JobTable() {
       >
         <Typography.Paragraph>{t("queue.voidHint")}</Typography.Paragraph>
         <Form<VoidForm> form={form} layout="vertical" onFinish={submitVoid} requiredMark={false}>
-          <Form.Item label={t("queue.voidReason")} name="reason" rules={[{ required: true, message: t("login.required", { field: t("queue.voidReason") }) }]}>
+          <Form.Item
+            label={t("queue.voidReason")}
+            name="reason"
+            rules={[{ required: true, message: t("login.required", { field: t("queue.voidReason") }) }]}
+          >
             <Input.TextArea autoFocus rows={2} />
           </Form.Item>
-          <Form.Item label={t("queue.supervisorLogin")} name="login" rules={[{ required: true, message: t("login.required", { field: t("queue.supervisorLogin") }) }]}>
+          <Form.Item
+            label={t("queue.supervisorLogin")}
+            name="login"
+            rules={[{ required: true, message: t("login.required", { field: t("queue.supervisorLogin") }) }]}
+          >
             <Input autoComplete="off" />
           </Form.Item>
-          <Form.Item label={t("queue.supervisorPassword")} name="password" rules={[{ required: true, message: t("login.required", { field: t("queue.supervisorPassword") }) }]}>
+          <Form.Item
+            label={t("queue.supervisorPassword")}
+            name="password"
+            rules={[{ required: true, message: t("login.required", { field: t("queue.supervisorPassword") }) }]}
+          >
             <Input.Password autoComplete="off" />
           </Form.Item>
         </Form>

@@ -67,7 +67,9 @@ function HouseLookup() {
             <Alert
               type="warning"
               showIcon
-              message={t("rewrite.cached", { asOf: found.asOf ? new Date(found.asOf).toLocaleString(i18n.language) : "—" })}
+              message={t("rewrite.cached", {
+                asOf: found.asOf ? new Date(found.asOf).toLocaleString(i18n.language) : "—",
+              })}
               style={{ marginBottom: 12 }}
             />
           )}

@@ -186,10 +186,18 @@ function StockCard() {
         ]}
       />
       <Form<LotForm> form={form} layout="inline" onFinish={receive} style={{ marginTop: 12 }} requiredMark={false}>
-        <Form.Item label={t("settings.lotNumber")} name="number" rules={[{ required: true, message: t("login.required", { field: t("settings.lotNumber") }) }]}>
+        <Form.Item
+          label={t("settings.lotNumber")}
+          name="number"
+          rules={[{ required: true, message: t("login.required", { field: t("settings.lotNumber") }) }]}
+        >
           <Input style={{ width: 180 }} />
         </Form.Item>
-        <Form.Item label={t("settings.lotCount")} name="count" rules={[{ required: true, message: t("login.required", { field: t("settings.lotCount") }) }]}>
+        <Form.Item
+          label={t("settings.lotCount")}
+          name="count"
+          rules={[{ required: true, message: t("login.required", { field: t("settings.lotCount") }) }]}
+        >
           <InputNumber min={1} max={100000} style={{ width: 120 }} />
         </Form.Item>
         <Button htmlType="submit">{t("settings.receiveLot")}</Button>
