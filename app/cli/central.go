@@ -157,26 +157,12 @@ func serveCentral(ctx context.Context, env *Env, f serveFlags) error {
 	if f.pkiDir == "" {
 		f.pkiDir = filepath.Join(f.data, "pki")
 	}
-	key, created, err := pki.LoadOrCreateSealKey(f.pkiDir)
-	if err != nil {
-		return err
-	}
-	if created {
-		log.Info("seal key created", "key_id", key.ID, "dir", f.pkiDir)
-	}
-	st, err := store.Open(ctx, store.Options{Dir: f.data, SealKey: key})
+	st, err := openSealedStore(ctx, f, log)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	if err := seedIfEmpty(ctx, st, f.seedDir, log); err != nil {
-		return err
-	}
-	if n, err := st.SealMissing(ctx); err != nil {
-		return err
-	} else if n > 0 {
-		log.Info("applications sealed", "count", n, "key_id", key.ID)
-	}
+
 	srv, err := server.New(server.Options{Store: st, Log: log, Faults: f.faults})
 	if err != nil {
 		return err
@@ -187,6 +173,36 @@ func serveCentral(ctx context.Context, env *Env, f serveFlags) error {
 		fmt.Fprintf(env.Out, "central listening on https://%s (database %s, certificates %s)\n",
 			a, filepath.Join(f.data, store.FileName), f.pkiDir)
 	})
+}
+
+// openSealedStore loads (or creates) the seal key, opens the central
+// database with it, seeds an empty one, and seals the approved applications
+// whose seal is missing or made by another key.
+func openSealedStore(ctx context.Context, f serveFlags, log *slog.Logger) (*store.Store, error) {
+	key, created, err := pki.LoadOrCreateSealKey(f.pkiDir)
+	if err != nil {
+		return nil, err
+	}
+	if created {
+		log.Info("seal key created", "key_id", key.ID, "dir", f.pkiDir)
+	}
+	st, err := store.Open(ctx, store.Options{Dir: f.data, SealKey: key})
+	if err != nil {
+		return nil, err
+	}
+	if err := seedIfEmpty(ctx, st, f.seedDir, log); err != nil {
+		st.Close()
+		return nil, err
+	}
+	n, err := st.SealMissing(ctx)
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	if n > 0 {
+		log.Info("applications sealed", "count", n, "key_id", key.ID)
+	}
+	return st, nil
 }
 
 func seedIfEmpty(ctx context.Context, st *store.Store, dir string, log *slog.Logger) error {
