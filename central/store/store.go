@@ -3,6 +3,9 @@
 // records stations push. It uses modernc.org/sqlite in WAL mode with a busy
 // timeout and IMMEDIATE transactions, like the workstation's store.
 //
+// With a seal key (Options.SealKey) the store signs each application's
+// issuance seal when it approves or seeds it (seal.go).
+//
 // One sequence numbers every change a station can pull. Writers are
 // serialised by SQLite, so sequences become visible in increasing order and a
 // reader that pages with "after the last sequence seen" never skips one.
