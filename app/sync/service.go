@@ -12,6 +12,11 @@
 // are parked with the server's reason and reported, and records the server
 // did not decide are retried later without holding back the rest.
 //
+// Each application is cached with the issuance seal the central system
+// signed at approval, and each pull refreshes the cached seal public keys
+// unless a key is pinned (Options.SealKeyFile). TrustedSealKeys returns the
+// keys that issuance and address rewrites verify seals with.
+//
 // Events are ordered by the central sequence, never by clocks; the station's
 // clock skew against the server is measured on every reply and reported.
 //
