@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"path/filepath"
 
 	"github.com/spf13/cobra"
 
@@ -30,7 +29,6 @@ type rewriteFlags struct {
 	recover   bool
 	reader    string
 	keyFile   string
-	sealKeys  string
 	port      string
 }
 
@@ -60,7 +58,6 @@ func newRewriteCmd(env *Env) *cobra.Command {
 	fl.BoolVar(&f.recover, "recover", false, "first mark jobs left mid-way by a stopped workstation as needing attention")
 	fl.StringVar(&f.reader, "reader", "", "substring of the PC/SC reader name (default devices.desk_reader.name)")
 	fl.StringVar(&f.keyFile, "key-file", "", "development master-key file; overrides keys.source")
-	fl.StringVar(&f.sealKeys, "seal-keys", "", "directory of trusted seal keys, KEYID.pub (default <data_dir>/seal-keys)")
 	fl.StringVar(&f.port, "port", "", "rewriter serial port (default devices.rewriter.port)")
 	return cmd
 }
@@ -214,12 +211,11 @@ func openRewrite(ctx context.Context, env *Env, f *rewriteFlags) (*rewrite.Servi
 	if err := stripDevices(env, cfg, f, &o, &closers); err != nil {
 		return fail(err)
 	}
-	sealDir := f.sealKeys
-	if sealDir == "" {
-		sealDir = filepath.Join(cfg.DataDir, "seal-keys")
-	}
-	if o.SealKeys, err = rewrite.LoadSealKeys(sealDir); err != nil {
-		return fail(err)
+	// The pinned central.seal_key_file, or the keys cached by the last
+	// pull. Without either the service asks the sync service on each read,
+	// which fetches the keys when the central system answers.
+	if keys, err := dumpSealKeys(ctx, env); err == nil {
+		o.SealKeys = keys
 	}
 	svc, err := rewrite.New(o)
 	if err != nil {

@@ -2,9 +2,7 @@ package cli
 
 import (
 	"context"
-	"crypto/ed25519"
 	"database/sql"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"image/png"
@@ -80,8 +78,8 @@ func (s *rewriteStation) run(t *testing.T, args ...string) (string, error) {
 }
 
 // issueSealedCard personalises a blank card through `card personalise` with
-// a seal by a key it installs in the data directory, and queues the issued
-// record, as the issuance workflow would.
+// the central system's seal of the first cached application, and queues the
+// issued record, as the issuance workflow would.
 func (s *rewriteStation) issueSealedCard(t *testing.T) (permit.Application, permitcard.Serial) {
 	t.Helper()
 	ctx := context.Background()
@@ -104,17 +102,8 @@ func (s *rewriteStation) issueSealedCard(t *testing.T) (permit.Application, perm
 	}
 	d := issuance.CardData(permit.FromApplication(app, time.Now().UTC()))
 	d.Permit.StationID = "DEV-0001"
-	key := ed25519.NewKeyFromSeed([]byte("permitdesk-cli-test-seal-seed-32"))
-	if d.Seal, err = permitcard.SignSeal("cli-test", key, d); err != nil {
-		t.Fatal(err)
-	}
-	keyDir := filepath.Join(s.data, "seal-keys")
-	if err := os.MkdirAll(keyDir, 0o700); err != nil {
-		t.Fatal(err)
-	}
-	pub := hex.EncodeToString(key.Public().(ed25519.PublicKey))
-	if err := os.WriteFile(filepath.Join(keyDir, "cli-test.pub"), []byte(pub+"\n"), 0o600); err != nil {
-		t.Fatal(err)
+	if d.Seal, err = svc.ApplicationSeal(ctx, id); err != nil {
+		t.Fatalf("central seal of application %s: %v", id, err)
 	}
 	b, _ := json.Marshal(d)
 	dataFile := filepath.Join(t.TempDir(), "card.json")

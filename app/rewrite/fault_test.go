@@ -25,7 +25,7 @@ func issuedRig(t testing.TB, o rigOptions) (*rig, permit.Application, permitcard
 	r := newRig(t, c, o)
 	r.pull(t)
 	app := r.application(t, station, 0)
-	serial := r.issueCard(t, app, true)
+	serial := r.issueCard(t, app, sealCentral)
 	r.reportIssued(t, app, serial)
 	r.push(t)
 	return r, app, serial
@@ -250,7 +250,7 @@ func TestRewriteWrongCardRefused(t *testing.T) {
 	}
 	r.waitRemoved(t)
 	otherApp := r.application(t, station, 1)
-	other := r.issueCard(t, otherApp, true)
+	other := r.issueCard(t, otherApp, sealCentral)
 	for _, act := range []func(context.Context) error{
 		func(ctx context.Context) error { _, err := r.svc.Resume(ctx, r.tech, job.ID); return err },
 		func(ctx context.Context) error { _, err := r.svc.RollBack(ctx, r.tech, job.ID); return err },
@@ -428,7 +428,7 @@ func TestRewriteCardFromOtherStation(t *testing.T) {
 			break
 		}
 	}
-	serial := r.issueCard(t, app, true)
+	serial := r.issueCard(t, app, sealCentral)
 	view, err := r.svc.Read(testCtx(t))
 	if err != nil {
 		t.Fatal(err)

@@ -37,8 +37,8 @@ import (
 
 const station = "DEV-0001"
 
-// sealKey signs the test cards; the rig trusts it as "test-seal-1".
-var sealKey = ed25519.NewKeyFromSeed([]byte("permitdesk-test-seal-seed-32byte"))
+// forgeKey signs seals that no station trusts.
+var forgeKey = ed25519.NewKeyFromSeed([]byte("permitdesk-test-forged-seal-seed"))
 
 var testdataCards = filepath.Join("..", "..", "testdata", "cards")
 
@@ -76,8 +76,12 @@ func startCentral(t testing.TB, ds *seed.Dataset) *central {
 	if _, err := pki.Init(pki.InitOptions{Dir: c.pkiDir, Stations: []string{station, "DEV-0002"}}); err != nil {
 		t.Fatal(err)
 	}
-	var err error
-	if c.store, err = cstore.Open(context.Background(), cstore.Options{Dir: filepath.Join(c.dir, "central")}); err != nil {
+	sealKey, err := pki.LoadSealKey(c.pkiDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.store, err = cstore.Open(context.Background(), cstore.Options{Dir: filepath.Join(c.dir, "central"),
+		SealKey: sealKey}); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { c.store.Close() })
@@ -180,8 +184,7 @@ func newRig(t testing.TB, c *central, o rigOptions) *rig {
 	}
 	r.svc, err = rewrite.New(rewrite.Options{DB: r.db, Reader: r.reader, Keys: r.keys, RepresentWait: wait,
 		Registry: r.sync, Strip: r.rw, Renderer: r.renderer, StationID: station, StripWait: 20 * time.Second,
-		PollInterval: 20 * time.Millisecond, Location: time.UTC,
-		SealKeys: map[string]ed25519.PublicKey{"test-seal-1": sealKey.Public().(ed25519.PublicKey)}})
+		PollInterval: 20 * time.Millisecond, Location: time.UTC})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -313,9 +316,18 @@ func (r *rig) pull(t testing.TB) {
 	}
 }
 
-// issueCard personalises a blank card with the application's permit and a
-// seal and leaves it in the reader. sign false leaves the seal empty.
-func (r *rig) issueCard(t testing.TB, app permit.Application, sign bool) permitcard.Serial {
+// Seals a test card can carry.
+type sealKind int
+
+const (
+	sealCentral sealKind = iota // the central system's seal of the application
+	sealNone                    // no seal, as a card issued before approval sealing
+	sealForged                  // a seal by a key nobody trusts
+)
+
+// issueCard personalises a blank card with the application's permit and
+// seal and leaves it in the reader.
+func (r *rig) issueCard(t testing.TB, app permit.Application, seal sealKind) permitcard.Serial {
 	t.Helper()
 	ctx := testCtx(t)
 	if _, err := r.cards.InsertBlank(); err != nil {
@@ -324,9 +336,16 @@ func (r *rig) issueCard(t testing.TB, app permit.Application, sign bool) permitc
 	p := permit.FromApplication(app, time.Now().UTC().Truncate(time.Second))
 	p.StationID = app.StationID
 	d := issuance.CardData(p)
-	if sign {
-		var err error
-		if d.Seal, err = permitcard.SignSeal("test-seal-1", sealKey, d); err != nil {
+	var err error
+	switch seal {
+	case sealCentral:
+		a, _, err := r.central.store.Application(ctx, app.ID)
+		if err != nil || a.Seal == nil {
+			t.Fatalf("central seal of application %s: %v", app.ID, err)
+		}
+		d.Seal = permitcard.Seal{KeyID: a.Seal.KeyId, Signature: a.Seal.Signature}
+	case sealForged:
+		if d.Seal, err = permitcard.SignSeal("forged-1", forgeKey, d); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -35,7 +35,11 @@ func (s *Service) Read(ctx context.Context) (CardView, error) {
 			c.Serial, c.State)
 	}
 	v := cardView(c)
-	s.checkSeal(c, &v)
+	if err := s.verifySeal(ctx, c.Data); err != nil {
+		v.SealError = err.Error()
+	} else {
+		v.SealValid = true
+	}
 	if err := s.checkRevocation(ctx, &v); err != nil {
 		return v, err
 	}
@@ -63,14 +67,6 @@ func cardView(c permitcard.Card) CardView {
 			ChangedOn: h.ChangedOn.Format("2006-01-02"), Address: chipAddressView(h.Address)})
 	}
 	return v
-}
-
-func (s *Service) checkSeal(c permitcard.Card, v *CardView) {
-	if err := permitcard.VerifySeal(c.Data, s.o.SealKeys); err != nil {
-		v.SealError = err.Error()
-		return
-	}
-	v.SealValid = true
 }
 
 func (s *Service) checkRevocation(ctx context.Context, v *CardView) error {
@@ -184,7 +180,7 @@ func (s *Service) readForChange(ctx context.Context) (permitcard.Card, CardView,
 		return c, v, fmt.Errorf("%w: card %s is %s: present an issued permit card", ErrNotPermitCard,
 			c.Serial, c.State)
 	}
-	if err := permitcard.VerifySeal(c.Data, s.o.SealKeys); err != nil {
+	if err := s.verifySeal(ctx, c.Data); err != nil {
 		return c, v, fmt.Errorf("%w: card %s (permit %s): %w: the card may be forged or damaged; keep it and "+
 			"refer the holder to the issuing bureau", ErrSealInvalid, v.Serial, v.PermitNumber, err)
 	}

@@ -91,7 +91,7 @@ func TestRewriteHappyPath(t *testing.T) {
 	r := newRig(t, c, rigOptions{})
 	r.pull(t)
 	app := r.application(t, station, 0)
-	serial := r.issueCard(t, app, true)
+	serial := r.issueCard(t, app, sealCentral)
 	r.reportIssued(t, app, serial)
 	r.push(t)
 	ctx := testCtx(t)
@@ -200,7 +200,7 @@ func TestRewriteRefusals(t *testing.T) {
 	r.pull(t)
 	ctx := testCtx(t)
 	app := r.application(t, station, 1)
-	signed := r.issueCard(t, app, true)
+	signed := r.issueCard(t, app, sealCentral)
 	r.reportIssued(t, app, signed)
 	r.push(t)
 	var retired string
@@ -246,27 +246,32 @@ func TestRewriteRefusals(t *testing.T) {
 		unchanged(t, r, app.Address)
 	})
 
-	t.Run("seal not verifying", func(t *testing.T) {
-		r.cards.Remove()
-		r.waitRemoved(t)
-		other := r.application(t, station, 2)
-		unsigned := r.issueCard(t, other, false)
-		if unsigned == signed {
-			t.Fatal("the same card was issued twice")
-		}
-		view, err := r.svc.Read(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if view.SealValid || view.SealError == "" {
-			t.Fatalf("card view seal valid %t error %q, want invalid", view.SealValid, view.SealError)
-		}
-		_, err = r.svc.Start(ctx, r.tech, r.otherHouseCode(t, other.Address, 0).HouseCode)
-		if !errors.Is(err, rewrite.ErrSealInvalid) || !strings.Contains(err.Error(), unsigned.String()) {
-			t.Fatalf("Start: %v, want ErrSealInvalid naming card %s", err, unsigned)
-		}
-		unchanged(t, r, other.Address)
-	})
+	for i, tc := range []struct {
+		name string
+		seal sealKind
+	}{{"seal missing", sealNone}, {"seal by untrusted key", sealForged}} {
+		t.Run(tc.name, func(t *testing.T) {
+			r.cards.Remove()
+			r.waitRemoved(t)
+			other := r.application(t, station, 2+i)
+			serial := r.issueCard(t, other, tc.seal)
+			if serial == signed {
+				t.Fatal("the same card was issued twice")
+			}
+			view, err := r.svc.Read(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if view.SealValid || view.SealError == "" {
+				t.Fatalf("card view seal valid %t error %q, want invalid", view.SealValid, view.SealError)
+			}
+			_, err = r.svc.Start(ctx, r.tech, r.otherHouseCode(t, other.Address, 0).HouseCode)
+			if !errors.Is(err, rewrite.ErrSealInvalid) || !strings.Contains(err.Error(), serial.String()) {
+				t.Fatalf("Start: %v, want ErrSealInvalid naming card %s", err, serial)
+			}
+			unchanged(t, r, other.Address)
+		})
+	}
 }
 
 // unchanged checks that the card still holds addr at sequence 1 and that

@@ -31,6 +31,7 @@ type Registry interface {
 	CheckRevoked(ctx context.Context, permitNumber string) (appsync.RevocationCheck, error)
 	ApplicationsByIDNumber(ctx context.Context, idNumber string) ([]permit.Application, error)
 	Enqueue(ctx context.Context, tx *sql.Tx, r appsync.Record) (string, error)
+	TrustedSealKeys(ctx context.Context) (map[string]ed25519.PublicKey, error)
 }
 
 // StripPrinter erases and prints the rewritable strip. *rewriter.Rewriter
@@ -68,8 +69,9 @@ type Options struct {
 	Strip StripPrinter
 	// Renderer draws the strip; required for Start, Reprint and Preview.
 	Renderer StripRenderer
-	// SealKeys are the trusted issuance-seal public keys by key ID. A card
-	// whose seal is made with another key, or none, is refused.
+	// SealKeys are the trusted issuance-seal public keys by key ID; nil
+	// asks Registry.TrustedSealKeys on each read. A card whose seal is made
+	// with another key, or that has none, is rejected.
 	SealKeys map[string]ed25519.PublicKey
 	// BlockWhenRevocationUnknown rejects a change when the central system
 	// is unreachable and the revocation feed was never pulled. False allows
@@ -224,6 +226,18 @@ func stripPermit(a Address, changedAt time.Time, loc *time.Location) permit.Perm
 // StripImage renders the strip that job j prints, for checks and tests.
 func (s *Service) StripImage(j Job) (*image.Gray, error) {
 	return s.o.Renderer.StripImage(stripPermit(j.NewAddress, j.CreatedAt, s.o.Location))
+}
+
+// verifySeal checks the card's issuance seal with the trusted keys.
+func (s *Service) verifySeal(ctx context.Context, d permitcard.CardData) error {
+	keys := s.o.SealKeys
+	if keys == nil {
+		var err error
+		if keys, err = s.o.Registry.TrustedSealKeys(ctx); err != nil {
+			return fmt.Errorf("%w: %w", permitcard.ErrSealInvalid, err)
+		}
+	}
+	return permitcard.VerifySeal(d, keys)
 }
 
 func requireTechnician(sess *operators.Session) error {
