@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"permitdesk/devices"
+	"permitdesk/devices/apdu"
 	"permitdesk/devices/permitcard"
 	simcard "permitdesk/devices/sim/card"
 )
@@ -181,5 +182,27 @@ func TestExtendedAPDUsWriteEachFileOnce(t *testing.T) {
 	equalData(t, d, c.Data)
 	if s, e := short.enc.Traffic().APDUs, ext.sim.Stats().APDUs; e >= s {
 		t.Fatalf("extended personalisation and read took %d APDUs, short personalisation alone %d", e, s)
+	}
+}
+
+func TestPersonaliseLeavesCardLocked(t *testing.T) {
+	r := newDirectRig(t, simcard.Options{}, permitcard.Options{})
+	r.insertBlank(t)
+	if _, err := r.enc.Personalise(testCtx(t), sampleData(t)); err != nil {
+		t.Fatal(err)
+	}
+	c, err := r.reader.ConnectCard(testCtx(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	x := apdu.NewExchanger(c, apdu.ExchangeOptions{})
+	if _, err := x.Run(testCtx(t), apdu.SelectAID(permitcard.AID, apdu.SelectNoData)); err != nil {
+		t.Fatal(err)
+	}
+	_, err = x.Run(testCtx(t), apdu.UpdateBinarySFI(2, 0, []byte{0xE1, 0x00}))
+	var se *apdu.StatusError
+	if !errors.As(err, &se) || se.SW != apdu.SWSecurityStatus {
+		t.Fatalf("write on the next connection after Personalise: %v, want 6982", err)
 	}
 }

@@ -93,12 +93,23 @@ func (s *session) connect(ctx context.Context) error {
 	return nil
 }
 
+// resetter is implemented by cards that can be reset on close (the PC/SC
+// driver and the emulator's direct reader).
+type resetter interface{ Reset() error }
+
+// close disconnects. An authenticated card is reset first, so its write
+// access does not outlive the session for the next application.
 func (s *session) close() {
-	if s.card != nil {
-		s.addCount()
-		_ = s.card.Close()
-		s.card = nil
+	if s.card == nil {
+		return
 	}
+	s.addCount()
+	if r, ok := s.card.(resetter); ok && s.authed {
+		_ = r.Reset()
+	}
+	_ = s.card.Close()
+	s.card = nil
+	s.inDF, s.authed = false, false
 }
 
 func (s *session) addCount() {

@@ -51,6 +51,16 @@ func (d *directCard) Begin(context.Context) error { return d.alive() }
 func (d *directCard) End() error                  { return nil }
 func (d *directCard) Close() error                { return nil }
 
+// Reset clears the card's security state, as a reset through the reader
+// does.
+func (d *directCard) Reset() error {
+	if err := d.alive(); err != nil {
+		return err
+	}
+	d.c.reset()
+	return nil
+}
+
 // Reconnect leaves the card as it is, as SCardReconnect with
 // SCARD_LEAVE_CARD does.
 func (d *directCard) Reconnect(context.Context) error { return d.alive() }
