@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -109,6 +110,9 @@ func openEncoder(ctx context.Context, env *Env, f *cardFlags, keyed bool) (*perm
 	return enc, done, nil
 }
 
+// psamWait bounds the wait for the key card in the PSAM reader.
+const psamWait = 10 * time.Second
+
 // openKeys opens the key source that the configuration or --key-file names.
 func openKeys(ctx context.Context, cfg config.Config, f *cardFlags) (keys.Provider, error) {
 	if f.keyFile != "" {
@@ -125,10 +129,13 @@ func openKeys(ctx context.Context, cfg config.Config, f *cardFlags) (keys.Provid
 	if err != nil {
 		return nil, err
 	}
-	card, err := r.Connect(ctx)
+	wait, cancel := context.WithTimeout(ctx, psamWait)
+	defer cancel()
+	card, err := r.Connect(wait)
 	if err != nil {
 		r.Close()
-		return nil, fmt.Errorf("PSAM reader %q: %w", cfg.Devices.PSAM.Name, err)
+		return nil, fmt.Errorf("PSAM reader %q: %w (is the key card inserted, or `permitdesk sim psam` running?)",
+			cfg.Devices.PSAM.Name, err)
 	}
 	return keys.NewPSAM(ctx, keys.PSAMOptions{Card: card, Close: func() error {
 		card.Close()

@@ -82,6 +82,10 @@ func (c *Card) Transmit(ctx context.Context, cmd []byte) ([]byte, error) {
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if c.card == nil {
+		return nil, &devices.Error{Device: c.name, Op: "transmit", Code: CodeProtocol,
+			Err: fmt.Errorf("%w: card connection already closed", devices.ErrNotConnected)}
+	}
 	rsp, err := c.card.Transmit(cmd)
 	if err != nil {
 		return nil, c.transmitError(err)
