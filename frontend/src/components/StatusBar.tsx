@@ -3,7 +3,7 @@ import { useTranslation } from "react-i18next";
 import type { ui } from "../bridge";
 import { deviceStateLabel, deviceKindLabel, centralStateLabel, roleLabel } from "../labels";
 
-const stateColour: Record<string, string> = {
+export const stateColour: Record<string, string> = {
   ready: "success",
   busy: "processing",
   connecting: "processing",

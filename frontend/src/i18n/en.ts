@@ -202,7 +202,7 @@ const en: Messages = {
   },
   diagnostics: {
     title: "Device diagnostics",
-    hint: "Checks each configured device, the local database and the central link in turn. Devices that are not configured are skipped.",
+    hint: "Checks each configured device, the local database and the central link in turn. Devices that are not configured are skipped. The findings are in English.",
     run: "Run diagnostics",
     running: "Running diagnostics…",
     summary: "{{pass}} passed, {{warn}} warnings, {{fail}} failed, {{skip}} skipped",

@@ -204,7 +204,7 @@ function ApplicationCard({ app, onIssue, queued }: CardProps) {
             <Descriptions.Item label={t("issue.approvedAt")}>{app.approvedAt}</Descriptions.Item>
           </Descriptions>
         </Col>
-        <Col flex="300px">
+        <Col flex="290px">
           <Typography.Text strong>{t("issue.preview")}</Typography.Text>
           {preview && previewFor === app.id ? (
             <Space direction="vertical" size="small" style={{ marginTop: 8 }}>

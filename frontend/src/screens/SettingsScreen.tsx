@@ -3,6 +3,7 @@ import { App, Button, Card, Descriptions, Form, Input, InputNumber, Select, Spac
 import { useEffect, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { CardStock, CheckDevices, ReceiveCardLot, SyncNow, type ui } from "../bridge";
+import { stateColour } from "../components/StatusBar";
 import { useShowError } from "../errors";
 import { useVersion } from "../hooks";
 import i18n, { languages, type LanguageCode } from "../i18n";
@@ -81,7 +82,7 @@ function DevicesCard({ status }: { status: ui.Status | null }) {
             dataIndex: "state",
             render: (state: string, d: ui.DeviceStatus) => (
               <Space direction="vertical" size={0}>
-                <Tag>{deviceStateLabel(t, state)}</Tag>
+                <Tag color={stateColour[state]}>{deviceStateLabel(t, state)}</Tag>
                 {d.detail && <Typography.Text type="secondary">{d.detail}</Typography.Text>}
               </Space>
             ),
