@@ -28,7 +28,7 @@ var ErrNoSeal = errors.New("application has no issuance seal")
 // wrapped, when no key is trusted.
 func (s *Service) TrustedSealKeys(ctx context.Context) (map[string]ed25519.PublicKey, error) {
 	if s.o.SealKeyFile != "" {
-		return pinnedSealKey(s.o.SealKeyFile)
+		return PinnedSealKey(s.o.SealKeyFile)
 	}
 	keys, err := s.cachedSealKeys(ctx)
 	if err != nil || len(keys) > 0 {
@@ -46,7 +46,9 @@ func (s *Service) TrustedSealKeys(ctx context.Context) (map[string]ed25519.Publi
 		"reachable, or set central.seal_key_file", ErrNoSealKeys)
 }
 
-func pinnedSealKey(path string) (map[string]ed25519.PublicKey, error) {
+// PinnedSealKey reads a pinned seal public key file (config
+// central.seal_key_file: PEM or 64 hex digits) and returns it by key ID.
+func PinnedSealKey(path string) (map[string]ed25519.PublicKey, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("%w: read central.seal_key_file: %w", ErrNoSealKeys, err)

@@ -178,4 +178,3 @@ func TestCheckSealKeysRejectsBadKeys(t *testing.T) {
 		})
 	}
 }
-
