@@ -1,7 +1,8 @@
 // End-to-end test of the shell against `wails dev` (scripts/e2e starts it):
 // the page at PERMITDESK_URL talks to the real Go bindings over the dev
 // server's bridge. It reads the version from Go, switches the language to
-// English and back, and checks that Go stored each choice.
+// English and back and checks that Go stored each choice, then logs in as
+// PERMITDESK_E2E_LOGIN, opens the queue and logs out.
 import { chromium } from "playwright-core";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -11,6 +12,8 @@ import assert from "node:assert/strict";
 const url = process.env.PERMITDESK_URL ?? "http://127.0.0.1:34115";
 const wantVersion = process.env.PERMITDESK_VERSION;
 const shots = process.env.PERMITDESK_E2E_SHOTS;
+const login = process.env.PERMITDESK_E2E_LOGIN;
+const password = process.env.PERMITDESK_E2E_PASSWORD;
 
 const profile = mkdtempSync(join(tmpdir(), "permitdesk-e2e-"));
 // launchPersistentContext passes --user-data-dir=profile to Chromium.
@@ -106,6 +109,32 @@ try {
     await page.getByRole("navigation", { name: "主导航" }).waitFor();
     assert.equal(await page.evaluate(() => window.go.ui.App.Language()), "zh-CN");
   });
+
+  if (login && password) {
+    await step("wrong password shows the code from Go", async () => {
+      await page.keyboard.press("Alt+3");
+      await page.getByLabel("账号").fill(login);
+      await page.getByLabel("密码").fill("not-the-password");
+      await page.keyboard.press("Enter");
+      await page.getByText("(错误代码: bad_credentials)", { exact: false }).waitFor();
+      await page.getByTestId("status-operator").getByText("未登录").waitFor();
+    });
+
+    await step("login shows the operator and the queue", async () => {
+      await page.getByLabel("账号").fill(login);
+      await page.getByLabel("密码").fill(password);
+      await page.keyboard.press("Enter");
+      await page.getByTestId("status-operator").getByText("测试受理员（受理员）").waitFor();
+      await page.getByRole("heading", { name: "制证队列" }).waitFor();
+      await page.getByText("没有符合条件的任务。").waitFor();
+    });
+
+    await step("logout returns to the login form", async () => {
+      await page.getByRole("button", { name: "退出登录" }).click();
+      await page.getByTestId("status-operator").getByText("未登录").waitFor();
+      await page.getByLabel("账号").waitFor();
+    });
+  }
 } finally {
   await context.close();
   rmSync(profile, { recursive: true, force: true });

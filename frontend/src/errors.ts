@@ -32,7 +32,9 @@ export function toBridgeError(reason: unknown): BridgeError {
 
 /**
  * Returns a function that shows a failed call to the operator: a title from
- * the action, the message from Go, and the code for support.
+ * the action, the message from Go, and the code for support. The notice
+ * stays 15 s, below the header (main.tsx sets the offset) so it never covers
+ * the logout button or the language choice.
  */
 export function useShowError(): (action: string, reason: unknown) => BridgeError {
   // i18n.t, not useTranslation's t: the latter changes on every language
@@ -44,7 +46,7 @@ export function useShowError(): (action: string, reason: unknown) => BridgeError
       notification.error({
         message: i18n.t("error.title", { action }),
         description: `${err.message} (${i18n.t("error.code")}: ${err.code})`,
-        duration: 0,
+        duration: 15,
         role: "alert",
       });
       return err;

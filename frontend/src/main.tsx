@@ -24,7 +24,7 @@ function Root() {
   }, []);
   return (
     <ConfigProvider locale={lang === "en" ? enUS : zhCN} theme={{ token: { fontFamily, colorPrimary: "#1d4ed8" } }}>
-      <AntApp>
+      <AntApp notification={{ top: 72 }}>
         <Shell />
       </AntApp>
     </ConfigProvider>
