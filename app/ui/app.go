@@ -56,6 +56,8 @@ type Options struct {
 	// Diagnostics runs the checks of the Diagnostics screen; nil disables
 	// it.
 	Diagnostics Diagnoser
+	// IDCards reads ID cards for the Issue screen; nil disables the button.
+	IDCards IDCardReader
 	// Faces renders card previews; nil leaves Issue without a preview.
 	Faces CardPreviewer
 	// Log receives the layer's log lines; nil discards them.

@@ -202,6 +202,7 @@ func (d *desktop) openRegistry(cfg config.Config, log *slog.Logger, o *Options) 
 	d.registry = reg
 	o.Devices = RegistryDevices{Registry: reg, Config: cfg.Devices}
 	o.Scanner = reg
+	o.IDCards = ConfigIDReader{Config: cfg.Devices.IDReader, Registry: reg}
 	return nil
 }
 

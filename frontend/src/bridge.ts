@@ -7,6 +7,7 @@ export {
   SyncNow,
   RunDiagnostics,
   LookupHouseCode,
+  ReadIDCard,
   HandoverJob,
   Jobs,
   Language,

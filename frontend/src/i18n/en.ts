@@ -167,8 +167,8 @@ const en: Messages = {
     searchHint: "Type or scan the receipt barcode and press Enter; a scan works without clicking the field first.",
     searchButton: "Search",
     readIdCard: "Read ID card",
-    readIdCardMissing:
-      "The ID card reader is not connected to this window: type the ID number, or run permitdesk idcard read.",
+    readIdCardHint:
+      "Place the ID card on the reader and press this button (within 10 s); the applications are then searched.",
     results: "{{count}} approved application(s) found",
     noResults:
       "No approved application found. Check the number, or check the central link under Settings and sync again.",
@@ -257,6 +257,7 @@ const en: Messages = {
     receiveLot: "Receiving the lot",
     diagnostics: "The diagnostics run",
     lookup: "Looking up the house code",
+    readIdCard: "Reading the ID card",
   },
 };
 

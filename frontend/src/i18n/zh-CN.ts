@@ -163,7 +163,7 @@ const zhCN = {
     searchHint: "输入或扫描受理回执条码后按回车；也可直接扫描，无需先点输入框。",
     searchButton: "查找",
     readIdCard: "读取身份证",
-    readIdCardMissing: "本窗口尚未接入身份证阅读器：请输入身份证号，或运行 permitdesk idcard read。",
+    readIdCardHint: "把身份证放在阅读器上再点此按钮（10 秒内放好即可），读到后自动查找申请。",
     results: "找到 {{count}} 个已审批的申请",
     noResults: "没有找到已审批的申请。请确认号码，或在“设置”中检查中心系统连接后再同步。",
     choose: "选择",
@@ -250,6 +250,7 @@ const zhCN = {
     receiveLot: "登记入库",
     diagnostics: "运行诊断",
     lookup: "查询房屋编码",
+    readIdCard: "读取身份证",
   },
 } as const;
 

@@ -17,7 +17,7 @@ import {
 } from "antd";
 import { useCallback, useEffect, useState } from "react";
 import { useTranslation } from "react-i18next";
-import { FindApplications, PreviewCard, QueueIssue, type ui } from "../bridge";
+import { FindApplications, PreviewCard, QueueIssue, ReadIDCard, type ui } from "../bridge";
 import { LoginPanel } from "../components/LoginPanel";
 import { useShowError } from "../errors";
 import i18n from "../i18n";
@@ -64,6 +64,18 @@ function IssueDesk() {
     [showError],
   );
 
+  const [reading, setReading] = useState(false);
+  const readCard = () => {
+    setReading(true);
+    ReadIDCard()
+      .then((id) => {
+        setQuery(id.idNumber);
+        search(id.idNumber);
+      })
+      .catch((reason: unknown) => showError(i18n.t("error.readIdCard"), reason))
+      .finally(() => setReading(false));
+  };
+
   useWedge((code) => {
     setQuery(code);
     search(code);
@@ -94,8 +106,8 @@ function IssueDesk() {
         <Button type="primary" icon={<SearchOutlined />} loading={searching} onClick={() => search(query)}>
           {t("issue.searchButton")}
         </Button>
-        <Tooltip title={t("issue.readIdCardMissing")}>
-          <Button icon={<IdcardOutlined />} disabled>
+        <Tooltip title={t("issue.readIdCardHint")}>
+          <Button icon={<IdcardOutlined />} loading={reading} onClick={readCard} data-testid="read-id-card">
             {t("issue.readIdCard")}
           </Button>
         </Tooltip>

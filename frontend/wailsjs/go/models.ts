@@ -202,6 +202,28 @@ export namespace ui {
 	        this.asOf = source["asOf"];
 	    }
 	}
+	export class IdentityView {
+	    name: string;
+	    sex: string;
+	    idNumber: string;
+	    birthDate: string;
+	    address: string;
+	    authority: string;
+	
+	    static createFrom(source: any = {}) {
+	        return new IdentityView(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.name = source["name"];
+	        this.sex = source["sex"];
+	        this.idNumber = source["idNumber"];
+	        this.birthDate = source["birthDate"];
+	        this.address = source["address"];
+	        this.authority = source["authority"];
+	    }
+	}
 	export class JobFilter {
 	    states: string[];
 	    limit: number;

@@ -24,6 +24,8 @@ export function PreviewCard(arg1:string):Promise<ui.CardPreview>;
 
 export function QueueIssue(arg1:string):Promise<ui.JobView>;
 
+export function ReadIDCard():Promise<ui.IdentityView>;
+
 export function ReceiveCardLot(arg1:string,arg2:number):Promise<ui.LotView>;
 
 export function RequeueJob(arg1:number):Promise<ui.JobView>;

@@ -46,6 +46,10 @@ export function QueueIssue(arg1) {
   return window['go']['ui']['App']['QueueIssue'](arg1);
 }
 
+export function ReadIDCard() {
+  return window['go']['ui']['App']['ReadIDCard']();
+}
+
 export function ReceiveCardLot(arg1, arg2) {
   return window['go']['ui']['App']['ReceiveCardLot'](arg1, arg2);
 }
