@@ -50,8 +50,8 @@ type Check struct {
 	// Details holds measured values by name, such as "rtt_ms" or "firmware".
 	Details map[string]string `json:"details"`
 	// DurationMs is the time of the device's checks divided evenly among
-	// them, because one connection serves all of a device's checks; for an
-	// action it is the action's own time.
+	// them, because one connection serves them all. For an action it is the
+	// action's own time.
 	DurationMs int64 `json:"durationMs"`
 }
 

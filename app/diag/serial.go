@@ -38,6 +38,7 @@ func probePort(field string, c config.SerialDevice, lent bool) (string, *portPro
 		return "", &portProblem{reason: err.Error(), fix: "plug the USB serial adapter in, or correct " +
 			field + ".usb_serial"}
 	}
+
 	if _, err := os.Stat(path); err != nil {
 		return path, &portProblem{reason: fmt.Sprintf("serial port %s does not exist", path),
 			fix: fmt.Sprintf("check the cable and the USB serial adapter, or set %s.port to the "+
@@ -46,6 +47,7 @@ func probePort(field string, c config.SerialDevice, lent bool) (string, *portPro
 	if lent {
 		return path, nil
 	}
+
 	if pid, ok := uucpLockHolder(path); ok {
 		p := heldProblem(path)
 		p.reason += fmt.Sprintf(" (lock file names pid %d)", pid)
@@ -127,8 +129,8 @@ func holdsFile(procDir, target string) bool {
 	return false
 }
 
-// uucpLockDirs are where terminal programs such as minicom and picocom put
-// UUCP-style lock files, LCK..ttyUSB0, holding the owner's pid in ASCII.
+// uucpLockDirs are the folders of the UUCP-style lock files (LCK..ttyUSB0,
+// the owner's pid in ASCII) that terminal programs such as minicom write.
 var uucpLockDirs = []string{"/run/lock", "/var/lock"}
 
 // uucpLockHolder returns the pid in a UUCP lock file for path when that
