@@ -5,9 +5,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -251,7 +253,8 @@ func TestTornAddressUpdateRepaired(t *testing.T) {
 }
 
 func TestResetBetweenWrites(t *testing.T) {
-	r := newPCSCRig(t, simcard.Options{}, permitcard.Options{})
+	var logs syncBuffer
+	r := newPCSCRig(t, simcard.Options{}, permitcard.Options{Logger: slog.New(slog.NewTextHandler(&logs, nil))})
 	r.insertBlank(t)
 	other, err := pcsc.Open(pcsc.Options{Reader: pcsctest.EncoderReader})
 	if err != nil {
@@ -281,6 +284,9 @@ func TestResetBetweenWrites(t *testing.T) {
 	}
 	if resets == 0 {
 		t.Fatal("the second connection's reset never reached the card")
+	}
+	if !strings.Contains(logs.String(), "card was reset by another application") {
+		t.Fatalf("no recovery from the reset was logged:\n%s", logs.String())
 	}
 	c, err := r.enc.Read(testCtx(t), permitcard.ReadOptions{})
 	if err != nil {
@@ -341,4 +347,22 @@ func restartPcscd() error {
 		time.Sleep(25 * time.Millisecond)
 	}
 	return pcsctest.Ensure(context.Background(), 15*time.Second)
+}
+
+// syncBuffer is a bytes.Buffer safe for the logger and the test goroutine.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
