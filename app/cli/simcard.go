@@ -12,6 +12,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"permitdesk/devices/keys"
+	"permitdesk/devices/pcsctest"
 	"permitdesk/devices/permitcard"
 	simcard "permitdesk/devices/sim/card"
 	"permitdesk/devices/sim/psam"
@@ -46,6 +47,11 @@ func newSimCardCmd(env *Env) *cobra.Command {
 			if err != nil {
 				return err
 			}
+			unlock, err := pcsctest.LockAddr(o.Addr)
+			if err != nil {
+				return err
+			}
+			defer unlock()
 			if err := insertAtStart(env, e, insert, serial); err != nil {
 				return err
 			}
@@ -113,6 +119,11 @@ func newSimPSAMCmd(env *Env) *cobra.Command {
 			if err != nil {
 				return err
 			}
+			unlock, err := pcsctest.LockAddr(addr)
+			if err != nil {
+				return err
+			}
+			defer unlock()
 			e := psam.New(psam.Options{Addr: addr, MasterKey: mk, Logger: log})
 			return runSim(cmd.Context(), func(ctx context.Context, g *errgroup.Group) {
 				g.Go(func() error { return e.Run(ctx) })
