@@ -6,7 +6,9 @@
 // processes reuse it (only one pcscd can run per machine). It never stops
 // a pcscd. Lock serialises tests that drive the same vpcd reader across
 // packages, because vpcd serves one card connection per reader: go test
-// runs packages in parallel processes.
+// runs packages in parallel processes. The `permitdesk sim card`, `sim psam`
+// and `sim stack` commands hold the same locks while they run, so tests wait
+// for them (up to LockTimeout) instead of fighting over a reader.
 //
 // Readers (Debian vsmartcard-vpcd 0.8, /etc/reader.conf.d/vpcd):
 // "Virtual PCD 00 00" on 127.0.0.1:35963 is the encoder, and
