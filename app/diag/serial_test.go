@@ -169,6 +169,12 @@ func TestUnconfiguredDevicesSkip(t *testing.T) {
 	if r.Summary.Skip != len(r.Checks) || len(r.Checks) == 0 {
 		t.Fatalf("summary %+v over %d checks, want every check skipped", r.Summary, len(r.Checks))
 	}
+	for _, id := range []string{"encoder.reader", "printer.port", "central.tls", "scanner.device", "idreader.sam"} {
+		expect(t, r, id, StatusSkip, "")
+	}
+	if _, ok := r.Find("pcscd.service"); ok {
+		t.Error("pcscd checked although no reader is configured and pcscd was not requested")
+	}
 	if r.Failed() {
 		t.Error("an unconfigured station reports a failure")
 	}

@@ -228,18 +228,17 @@ func (s *Service) runPCSC(ctx context.Context, want func(string) bool, checks *[
 	for _, r := range roles {
 		needed = needed || (want(r.device) && r.cfg.Name != "")
 	}
-	if !needed {
-		return
-	}
 	var readers []string
 	var listErr error
-	pcscd := timed(func() []Check {
-		var c []Check
-		c, readers, listErr = s.checkPCSCD(ctx)
-		return c
-	})
-	if want("pcscd") {
-		*checks = append(*checks, pcscd...)
+	if needed {
+		pcscd := timed(func() []Check {
+			var c []Check
+			c, readers, listErr = s.checkPCSCD(ctx)
+			return c
+		})
+		if want("pcscd") {
+			*checks = append(*checks, pcscd...)
+		}
 	}
 	for _, r := range roles {
 		if !want(r.device) {
