@@ -12,8 +12,11 @@ import (
 
 	"go.bug.st/serial"
 
+	"permitdesk/app/config"
 	"permitdesk/devices/evolis"
+	"permitdesk/devices/hidio"
 	"permitdesk/devices/serialport"
+	idreadersim "permitdesk/devices/sim/idreader"
 )
 
 func TestPrinterGood(t *testing.T) {
@@ -250,4 +253,29 @@ func TestPrinterLent(t *testing.T) {
 	}
 	unlent := run(t, New(Options{Config: cfg}), RunOptions{Devices: []string{"printer"}})
 	expect(t, unlent, "printer.port", StatusFail, "close the program")
+}
+
+func TestIDReaderOverHID(t *testing.T) {
+	ids, err := idreadersim.LoadIdentities("../../testdata/idcards/identities.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	emu := idreadersim.NewEmulator(ids, nil)
+	bus := hidio.NewEmulator()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	info := idreadersim.ReaderHIDInfo("emu-idreader", "IDR001")
+	if _, _, err := idreadersim.ServeHID(ctx, emu, bus, info); err != nil {
+		t.Fatal(err)
+	}
+	cfg := testConfig(t)
+	cfg.Devices.IDReader.Transport = "hid"
+	cfg.Devices.IDReader.HID = config.HIDDevice{VendorID: hex4(info.VendorID), ProductID: hex4(info.ProductID),
+		Serial: info.Serial}
+	r := run(t, New(Options{Config: cfg, HID: bus}), RunOptions{Devices: []string{"idreader"}})
+	expect(t, r, "idreader.port", StatusPass, "")
+	expect(t, r, "idreader.sam", StatusPass, "")
+	bus.Unplug(info.Path)
+	r = run(t, New(Options{Config: cfg, HID: bus}), RunOptions{Devices: []string{"idreader"}})
+	expect(t, r, "idreader.port", StatusFail, "plug the device in")
 }
