@@ -71,7 +71,7 @@ func issuanceSync(env *Env) (*appsync.Service, error) {
 	if err != nil {
 		return nil, err
 	}
-	o := appsync.Options{DB: db, StationID: cfg.StationID, Log: log}
+	o := appsync.Options{DB: db, StationID: cfg.StationID, Log: log, SealKeyFile: cfg.Central.SealKeyFile}
 	if cfg.Central.URL != "" {
 		c, err := appsync.NewClient(appsync.ClientOptions{BaseURL: cfg.Central.URL, CAFile: cfg.Central.CAFile,
 			CertFile: cfg.Central.CertFile, KeyFile: cfg.Central.KeyFile, Timeout: cfg.Central.Timeout.Duration})

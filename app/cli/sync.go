@@ -42,7 +42,7 @@ func syncService(ctx context.Context, env *Env) (*sync.Service, func(), error) {
 		closeFn = client.Close
 	}
 	svc, err := sync.New(sync.Options{DB: db, Client: client, StationID: cfg.StationID, Log: log,
-		Interval: cfg.Central.SyncInterval.Duration})
+		Interval: cfg.Central.SyncInterval.Duration, SealKeyFile: cfg.Central.SealKeyFile})
 	if err != nil {
 		closeFn()
 		return nil, nil, err

@@ -212,7 +212,7 @@ func (d *desktop) openRegistry(cfg config.Config, log *slog.Logger, o *Options) 
 func newServices(cfg config.Config, db *sql.DB, log *slog.Logger) (
 	*operators.Service, *appsync.Service, *issuance.Service, error) {
 	ops := operators.New(db, operators.Options{SessionTimeout: cfg.Issuance.SessionTimeout.Duration, Logger: log})
-	so := appsync.Options{DB: db, StationID: cfg.StationID, Log: log}
+	so := appsync.Options{DB: db, StationID: cfg.StationID, Log: log, SealKeyFile: cfg.Central.SealKeyFile}
 	if cfg.Central.URL != "" {
 		client, err := appsync.NewClient(appsync.ClientOptions{BaseURL: cfg.Central.URL, CAFile: cfg.Central.CAFile,
 			CertFile: cfg.Central.CertFile, KeyFile: cfg.Central.KeyFile, Timeout: cfg.Central.Timeout.Duration})
