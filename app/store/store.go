@@ -77,7 +77,9 @@ func provider(db *sql.DB) (*goose.Provider, error) {
 	if err != nil {
 		return nil, err
 	}
-	return goose.NewProvider(goose.DialectSQLite3, db, sub)
+	// Features number their migrations in separate ranges, so a database
+	// can miss a lower version that a newer binary adds; goose applies it.
+	return goose.NewProvider(goose.DialectSQLite3, db, sub, goose.WithAllowOutofOrder(true))
 }
 
 // Status describes the schema version of a database.
@@ -98,10 +100,19 @@ func ReadStatus(ctx context.Context, db *sql.DB) (Status, error) {
 		return Status{}, fmt.Errorf("read schema version: %w", err)
 	}
 	st := Status{Current: cur}
-	for _, s := range p.ListSources() {
-		st.Latest = max(st.Latest, s.Version)
-		if s.Version > cur {
-			st.Pending = append(st.Pending, s.Version)
+	for _, src := range p.ListSources() {
+		st.Latest = max(st.Latest, src.Version)
+	}
+	if cur > st.Latest {
+		return st, nil
+	}
+	all, err := p.Status(ctx)
+	if err != nil {
+		return Status{}, fmt.Errorf("read migration status: %w", err)
+	}
+	for _, m := range all {
+		if m.State == goose.StatePending {
+			st.Pending = append(st.Pending, m.Source.Version)
 		}
 	}
 	return st, nil
