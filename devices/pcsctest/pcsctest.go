@@ -92,8 +92,8 @@ func readersListed(ctx context.Context) bool {
 	return err == nil && slices.Contains(names, EncoderReader) && slices.Contains(names, PSAMReader)
 }
 
-// startDaemon runs pcscd unless another instance is already starting; a
-// second pcscd exits at once, which is fine.
+// startDaemon runs pcscd. A pcscd that finds another one running exits
+// with "already running", which is not an error here.
 func startDaemon() error {
 	path, err := exec.LookPath("pcscd")
 	if err != nil {
