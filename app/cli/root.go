@@ -172,7 +172,21 @@ func NewRoot(env *Env) *cobra.Command {
 	root.AddCommand(newDiagCmd(env))
 	root.AddCommand(newRewriteCmd(env))
 	addDBBackup(root, env)
+	rejectUnknownSubcommands(root)
 	return root
+}
+
+// rejectUnknownSubcommands makes every command group fail on a mistyped
+// subcommand. Cobra otherwise prints the group's help and exits 0, so a
+// script would take "permitdesk stock receve" for a success.
+func rejectUnknownSubcommands(cmd *cobra.Command) {
+	for _, c := range cmd.Commands() {
+		rejectUnknownSubcommands(c)
+	}
+	if cmd.HasParent() && cmd.HasSubCommands() && !cmd.Runnable() {
+		cmd.Args = cobra.NoArgs
+		cmd.RunE = func(c *cobra.Command, _ []string) error { return c.Help() }
+	}
 }
 
 // Execute runs the command line and returns the process exit code.
