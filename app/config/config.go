@@ -11,6 +11,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"time"
 
@@ -254,9 +255,12 @@ func Load(path string, explicit bool) (Config, error) {
 // Parse decodes TOML over the defaults, rejects unknown keys, and validates.
 func Parse(path string, b []byte) (Config, error) {
 	cfg := Default()
+	// Editors on Windows save UTF-8 with a byte order mark, which TOML
+	// does not allow; it carries no meaning, so drop it.
+	b = bytes.TrimPrefix(b, []byte("\xEF\xBB\xBF"))
 	dec := toml.NewDecoder(bytes.NewReader(b)).DisallowUnknownFields()
 	if err := dec.Decode(&cfg); err != nil {
-		return Config{}, &Errors{Path: path, Fields: decodeErrors(err)}
+		return Config{}, &Errors{Path: path, Fields: decodeErrors(err, b)}
 	}
 	if errs := cfg.Validate(); len(errs) > 0 {
 		return Config{}, &Errors{Path: path, Fields: errs}
@@ -264,7 +268,7 @@ func Parse(path string, b []byte) (Config, error) {
 	return cfg, nil
 }
 
-func decodeErrors(err error) []FieldError {
+func decodeErrors(err error, doc []byte) []FieldError {
 	var strict *toml.StrictMissingError
 	if errors.As(err, &strict) {
 		out := make([]FieldError, 0, len(strict.Errors))
@@ -282,9 +286,81 @@ func decodeErrors(err error) []FieldError {
 		if field == "" {
 			field = "(syntax)"
 		}
-		return []FieldError{{Field: field, Line: row, Reason: de.Error()}}
+		return []FieldError{{Field: field, Line: row, Reason: typeMismatch(de.Error())}}
+	}
+	if fe := badDurations(doc); len(fe) > 0 {
+		return fe
 	}
 	return []FieldError{{Field: "(file)", Reason: err.Error()}}
+}
+
+var mismatch = regexp.MustCompile(`cannot decode TOML (\w+) into struct field \S+ of type (\S+)`)
+
+// goTypeNames says in a user's words what each field type expects.
+var goTypeNames = map[string]string{
+	"string":          `text in double quotes, such as "SZ-FT-001"`,
+	"int":             "a whole number without quotes, such as 115200",
+	"bool":            "true or false without quotes",
+	"config.Duration": `a duration in double quotes, such as "15s"`,
+}
+
+// typeMismatch rewords go-toml's type errors, which name Go struct fields,
+// into what the file should hold.
+func typeMismatch(msg string) string {
+	m := mismatch.FindStringSubmatch(msg)
+	if m == nil {
+		return msg
+	}
+	want, ok := goTypeNames[m[2]]
+	if !ok {
+		want = "a " + m[2]
+	}
+	return fmt.Sprintf("the value is a TOML %s; write %s", m[1], want)
+}
+
+// durationFields are the dotted keys that hold a Duration.
+var durationFields = []string{
+	"central.timeout", "central.sync_interval", "issuance.step_timeout", "issuance.session_timeout",
+	"devices.printer.timeout", "devices.rewriter.timeout", "devices.idreader.timeout",
+}
+
+// badDurations names the duration fields whose value is not a duration
+// string, because go-toml reports a failed UnmarshalText without its key.
+func badDurations(doc []byte) []FieldError {
+	var tree map[string]any
+	if toml.Unmarshal(doc, &tree) != nil {
+		return nil
+	}
+	var out []FieldError
+	for _, key := range durationFields {
+		v, ok := lookup(tree, strings.Split(key, "."))
+		if !ok {
+			continue
+		}
+		str, isString := v.(string)
+		if !isString {
+			out = append(out, FieldError{Field: key,
+				Reason: fmt.Sprintf("%v is not a duration: write it in double quotes with a unit, such as \"15s\"", v)})
+			continue
+		}
+		if _, err := time.ParseDuration(str); err != nil {
+			out = append(out, FieldError{Field: key,
+				Reason: fmt.Sprintf("%q is not a duration: write it as 500ms, 15s or 2m", str)})
+		}
+	}
+	return out
+}
+
+func lookup(tree map[string]any, path []string) (any, bool) {
+	v, ok := tree[path[0]]
+	if !ok || len(path) == 1 {
+		return v, ok
+	}
+	sub, isTable := v.(map[string]any)
+	if !isTable {
+		return nil, false
+	}
+	return lookup(sub, path[1:])
 }
 
 // WriteExample writes the commented example configuration.

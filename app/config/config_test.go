@@ -72,11 +72,14 @@ func TestParseRejectsBadFiles(t *testing.T) {
 		reason string // text the reason must contain
 	}{
 		// wrong types
-		{"string as integer", "station_id = 5", "station_id", "cannot decode TOML integer"},
-		{"baud as string", "[devices.printer]\nbaud = \"fast\"", "devices.printer.baud", "cannot decode TOML string"},
+		{"string as integer", "station_id = 5", "station_id", "is a TOML integer; write text in double quotes"},
+		{"baud as string", "[devices.printer]\nbaud = \"fast\"", "devices.printer.baud", "is a TOML string; write a whole number"},
 		{"duration without unit", "[central]\ntimeout = \"soon\"", "central.timeout", `invalid duration "soon"`},
-		{"array as string", "log_level = [\"info\"]", "log_level", "cannot decode TOML array"},
-		{"bool as string", "[devices.encoder]\nextended = \"yes\"", "devices.encoder.extended", "cannot decode TOML string"},
+		{"array as string", "log_level = [\"info\"]", "log_level", "is a TOML array; write text in double quotes"},
+		{"duration as integer", "[central]\ntimeout = 15", "central.timeout", "15 is not a duration"},
+		{"duration without unit", "[issuance]\nstep_timeout = \"15\"", "issuance.step_timeout", "invalid duration"},
+		{"ca file not PEM", "[central]\nca_file = \"/etc/hostname\"", "central.ca_file", "holds no PEM CERTIFICATE"},
+		{"bool as string", "[devices.encoder]\nextended = \"yes\"", "devices.encoder.extended", "is a TOML string; write true or false"},
 
 		// unknown keys
 		{"unknown top-level key", "stationid = \"SZ-001\"", "stationid", "unknown key"},
@@ -228,5 +231,26 @@ func TestCLICheckMissingFile(t *testing.T) {
 	}
 	if !strings.Contains(stderr, path) {
 		t.Errorf("stderr %q does not name %s", stderr, path)
+	}
+}
+
+func TestParseAcceptsByteOrderMark(t *testing.T) {
+	cfg, err := config.Parse("bom.toml", []byte("\xEF\xBB\xBFstation_id = \"SZ-FT-001\"\n"))
+	if err != nil {
+		t.Fatalf("parse with BOM: %v", err)
+	}
+	if cfg.StationID != "SZ-FT-001" {
+		t.Fatalf("station_id = %q, want SZ-FT-001", cfg.StationID)
+	}
+}
+
+func TestParseMaxAPDUOneError(t *testing.T) {
+	_, err := config.Parse("apdu.toml", []byte("[devices.encoder]\nmax_apdu = 100000\n"))
+	var ce *config.Errors
+	if !errors.As(err, &ce) {
+		t.Fatalf("err = %v, want *config.Errors", err)
+	}
+	if len(ce.Fields) != 1 {
+		t.Fatalf("got %d errors, want 1: %v", len(ce.Fields), ce)
 	}
 }

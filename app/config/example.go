@@ -25,8 +25,10 @@ key_file = ""
 timeout = "15s"
 # Time between pulls while the link is up.
 sync_interval = "30s"
-# Pinned public key of the central system's issuance seals (seal-pub.pem, or
-# 64 hex digits). Empty: trust the keys fetched from the central system.
+# File with the pinned public key of the central system's issuance seals: a
+# PEM file such as the seal-pub.pem that "permitdesk central pki init" writes,
+# or a file holding the key as 64 hex digits. Empty: trust the keys fetched
+# from the central system.
 seal_key_file = ""
 
 [keys]

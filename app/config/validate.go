@@ -1,12 +1,14 @@
 package config
 
 import (
+	"encoding/pem"
 	"fmt"
 	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strconv"
+	"strings"
 	"time"
 
 	"permitdesk/central/api"
@@ -41,9 +43,9 @@ func (c Central) validate(v *validator) {
 		v.check("central.cert_file", c.CertFile != "", "missing: the station's client certificate is required when central.url is set")
 		v.check("central.key_file", c.KeyFile != "", "missing: the station's private key is required when central.url is set")
 	}
-	v.file("central.ca_file", c.CAFile)
-	v.file("central.cert_file", c.CertFile)
-	v.file("central.key_file", c.KeyFile)
+	v.pemFile("central.ca_file", c.CAFile, "CERTIFICATE")
+	v.pemFile("central.cert_file", c.CertFile, "CERTIFICATE")
+	v.pemFile("central.key_file", c.KeyFile, "PRIVATE KEY")
 	v.positive("central.timeout", c.Timeout)
 	v.positive("central.sync_interval", c.SyncInterval)
 	v.sealKey("central.seal_key_file", c.SealKeyFile)
@@ -73,9 +75,10 @@ func (k Keys) validate(v *validator) {
 
 func (d Devices) validate(v *validator) {
 	for name, r := range map[string]Reader{"encoder": d.Encoder, "psam": d.PSAM, "desk_reader": d.DeskReader} {
-		v.check("devices."+name+".max_apdu", r.MaxAPDU >= 16 && r.MaxAPDU <= 65535,
+		inRange := r.MaxAPDU >= 16 && r.MaxAPDU <= 65535
+		v.check("devices."+name+".max_apdu", inRange,
 			"%d is out of range: use 16 to 255 for short APDUs, up to 65535 with extended length", r.MaxAPDU)
-		v.check("devices."+name+".max_apdu", r.Extended || r.MaxAPDU <= 255,
+		v.check("devices."+name+".max_apdu", !inRange || r.Extended || r.MaxAPDU <= 255,
 			"%d needs extended APDUs: set extended = true or use at most 255", r.MaxAPDU)
 	}
 	d.Printer.validate(v, "devices.printer")
@@ -166,6 +169,28 @@ func (v *validator) file(field, path string) {
 		return
 	}
 	v.check(field, st.Mode().IsRegular(), "%q is not a regular file", path)
+}
+
+// pemFile checks that a readable file holds a PEM block whose type ends in
+// kind, such as CERTIFICATE or PRIVATE KEY.
+func (v *validator) pemFile(field, path, kind string) {
+	if path == "" {
+		return
+	}
+	before := len(v.errs)
+	v.file(field, path)
+	if len(v.errs) > before {
+		return
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		v.check(field, false, "%q cannot be read: %v", path, unwrapPathError(err))
+		return
+	}
+	block, _ := pem.Decode(b)
+	v.check(field, block != nil && strings.HasSuffix(block.Type, kind),
+		"%q holds no PEM %s: name the PEM file that `permitdesk central pki init` wrote, "+
+			"or the one the central system issued", path, kind)
 }
 
 func unwrapPathError(err error) error {
