@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 
 	"github.com/spf13/cobra"
 
@@ -33,6 +34,11 @@ func checkConfig(env *Env) error {
 		path = config.DefaultPath()
 	}
 	b, err := readConfigFile(path)
+	if errors.Is(err, os.ErrNotExist) && env.ConfigPath == "" {
+		_, err = fmt.Fprintf(env.Out, "no configuration file at %s: the station runs on the defaults, which are valid.\n"+
+			"To write one: mkdir -p %s && permitdesk config example > %s\n", path, filepath.Dir(path), path)
+		return err
+	}
 	if err != nil {
 		return &ExitError{Code: 1, Message: fmt.Sprintf("config check: %v", err)}
 	}
