@@ -20,13 +20,13 @@ const envNewPassword = "PERMITDESK_NEW_PASSWORD"
 func newOperatorCmd(env *Env) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "operator",
-		Short: "Manage operators: add, passwd, disable, list",
+		Short: "Manage operators: add, passwd, disable, enable, list",
 		Long: "Manage the people who log in. A supervisor logs in with " + envOperator + " and\n" +
 			envPassword + " (or is asked); the first operator of a new database is added\n" +
-			"without logging in and should be a supervisor.",
+			"without logging in and must be a supervisor.",
 	}
 	cmd.AddCommand(newOperatorAddCmd(env), newOperatorPasswdCmd(env), newOperatorDisableCmd(env),
-		newOperatorListCmd(env))
+		newOperatorEnableCmd(env), newOperatorListCmd(env))
 	return cmd
 }
 
@@ -100,7 +100,11 @@ func newOperatorAddCmd(env *Env) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(env.Out, "added %s (%s) as %s\n", op.Login, op.Name, op.Role)
+			if op.Name == "" {
+				fmt.Fprintf(env.Out, "added %s as %s\n", op.Login, op.Role)
+			} else {
+				fmt.Fprintf(env.Out, "added %s (%s) as %s\n", op.Login, op.Name, op.Role)
+			}
 			return nil
 		},
 	}
@@ -115,7 +119,7 @@ func newOperatorPasswdCmd(env *Env) *cobra.Command {
 	return &cobra.Command{
 		Use:   "passwd LOGIN",
 		Short: "Set a password and clear a lockout (own password, or anyone's as a supervisor)",
-		Args:  cobra.ExactArgs(1),
+		Args:  loginArg("passwd"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ie, err := operatorSession(cmd.Context(), env, false)
 			if err != nil {
@@ -138,7 +142,7 @@ func newOperatorDisableCmd(env *Env) *cobra.Command {
 	return &cobra.Command{
 		Use:   "disable LOGIN",
 		Short: "Stop an operator from logging in and end their sessions",
-		Args:  cobra.ExactArgs(1),
+		Args:  loginArg("disable"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ie, err := operatorSession(cmd.Context(), env, false)
 			if err != nil {
@@ -150,6 +154,38 @@ func newOperatorDisableCmd(env *Env) *cobra.Command {
 			fmt.Fprintf(env.Out, "%s disabled\n", args[0])
 			return nil
 		},
+	}
+}
+
+func newOperatorEnableCmd(env *Env) *cobra.Command {
+	return &cobra.Command{
+		Use:   "enable LOGIN",
+		Short: "Let a disabled operator log in again (supervisor only)",
+		Args:  loginArg("enable"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ie, err := operatorSession(cmd.Context(), env, false)
+			if err != nil {
+				return err
+			}
+			if err := ie.ops.Enable(cmd.Context(), ie.sess, args[0]); err != nil {
+				return err
+			}
+			fmt.Fprintf(env.Out, "%s enabled\n", args[0])
+			return nil
+		},
+	}
+}
+
+// loginArg accepts exactly one LOGIN argument and names it when missing.
+func loginArg(sub string) cobra.PositionalArgs {
+	return func(_ *cobra.Command, args []string) error {
+		if len(args) == 1 {
+			return nil
+		}
+		if len(args) == 0 {
+			return fmt.Errorf("operator %s needs a login: permitdesk operator %s LOGIN", sub, sub)
+		}
+		return fmt.Errorf("operator %s takes one login, got %d arguments: %q", sub, len(args), args)
 	}
 }
 

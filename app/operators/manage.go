@@ -35,7 +35,10 @@ func (s *Service) Add(ctx context.Context, by *Session, n NewOperator) (Operator
 	}
 	var op Operator
 	err = s.inTx(ctx, func(tx *sql.Tx) error {
-		if err := s.requireAdmin(ctx, tx, by); err != nil {
+		if err := s.requireAdmin(ctx, tx, by, n.Role); err != nil {
+			return err
+		}
+		if err := checkLoginFree(ctx, tx, n.Login); err != nil {
 			return err
 		}
 		now := stamp(s.now())
@@ -58,8 +61,10 @@ func (s *Service) Add(ctx context.Context, by *Session, n NewOperator) (Operator
 	return op, err
 }
 
-// requireAdmin allows a supervisor, or anyone while no operator exists.
-func (s *Service) requireAdmin(ctx context.Context, tx *sql.Tx, by *Session) error {
+// requireAdmin allows a supervisor, or anyone while no operator exists. The
+// first operator must be a supervisor, because only a supervisor can add
+// the others.
+func (s *Service) requireAdmin(ctx context.Context, tx *sql.Tx, by *Session, role Role) error {
 	if by != nil {
 		return Require(by, Supervisor)
 	}
@@ -70,7 +75,27 @@ func (s *Service) requireAdmin(ctx context.Context, tx *sql.Tx, by *Session) err
 	if n > 0 {
 		return fmt.Errorf("%w: log in as a supervisor to manage operators", ErrNoSession)
 	}
+	if role != Supervisor {
+		return fmt.Errorf("%w: the first operator of a new database must be a supervisor, not a %s, "+
+			"because only a supervisor can add operators; add it with --role supervisor", ErrForbidden, role)
+	}
 	return nil
+}
+
+// checkLoginFree rejects a login that differs from an existing one only in
+// letter case, so that c1 and C1 cannot both exist.
+func checkLoginFree(ctx context.Context, tx *sql.Tx, login string) error {
+	var existing string
+	err := tx.QueryRowContext(ctx, `SELECT login FROM operators WHERE lower(login) = lower(?)`,
+		login).Scan(&existing)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("look up login %q: %w", login, err)
+	}
+	return fmt.Errorf("operator %q already exists (logins ignore letter case): choose another login "+
+		"or use operator passwd %s", existing, existing)
 }
 
 func (s *Service) hash(password string) (string, error) {
@@ -135,6 +160,33 @@ func (s *Service) Disable(ctx context.Context, by *Session, login string) error 
 		}
 		return audit.Record(ctx, tx, audit.Entry{Actor: Actor(by), Action: audit.ActionOperator,
 			Subject: "operator:" + login, Detail: map[string]any{"change": "disable"}})
+	})
+}
+
+// Enable lets a disabled operator log in again and clears their lockout.
+// Only a supervisor may do it.
+func (s *Service) Enable(ctx context.Context, by *Session, login string) error {
+	if err := Require(by, Supervisor); err != nil {
+		return err
+	}
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		var wasDisabled bool
+		err := tx.QueryRowContext(ctx, `SELECT disabled FROM operators WHERE login = ?`, login).Scan(&wasDisabled)
+		if errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("%w: %q", ErrNotFound, login)
+		}
+		if err != nil {
+			return fmt.Errorf("enable %q: %w", login, err)
+		}
+		if !wasDisabled {
+			return fmt.Errorf("operator %q is not disabled: nothing to enable", login)
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE operators SET disabled = 0, failed_attempts = 0,
+			locked_until = NULL, updated_at = ? WHERE login = ?`, stamp(s.now()), login); err != nil {
+			return fmt.Errorf("enable %q: %w", login, err)
+		}
+		return audit.Record(ctx, tx, audit.Entry{Actor: Actor(by), Action: audit.ActionOperator,
+			Subject: "operator:" + login, Detail: map[string]any{"change": "enable"}})
 	})
 }
 

@@ -209,3 +209,79 @@ func TestApprovalUsedOnce(t *testing.T) {
 		t.Errorf("expired approval: err = %v", err)
 	}
 }
+
+func TestFirstOperatorMustBeSupervisor(t *testing.T) {
+	db, err := store.OpenMigrated(context.Background(), t.TempDir(), logging.Discard())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	svc := operators.New(db, operators.Options{Hash: cheap})
+	ctx := context.Background()
+	_, err = svc.Add(ctx, nil, operators.NewOperator{Login: "c1", Role: operators.Clerk, Password: "clerk-password"})
+	if err == nil {
+		t.Fatal("first operator added as a clerk")
+	}
+	if !strings.Contains(err.Error(), "must be a supervisor") {
+		t.Errorf("error %q does not say the first operator must be a supervisor", err)
+	}
+	if _, err := svc.Add(ctx, nil, operators.NewOperator{Login: "boss", Role: operators.Supervisor,
+		Password: "supervisor-pw"}); err != nil {
+		t.Fatalf("first supervisor after a rejected clerk: %v", err)
+	}
+}
+
+func TestEnableDisabledOperator(t *testing.T) {
+	svc, db, _ := setup(t)
+	ctx := context.Background()
+	boss, err := svc.Login(ctx, "boss", "supervisor-pw")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := svc.Disable(ctx, boss, "clerk1"); err != nil {
+		t.Fatal(err)
+	}
+	_, err = svc.Login(ctx, "clerk1", "clerk-password")
+	if !errors.Is(err, operators.ErrDisabled) {
+		t.Fatalf("login while disabled: err = %v, want ErrDisabled", err)
+	}
+	if !strings.Contains(err.Error(), "operator enable clerk1") {
+		t.Errorf("disabled message %q does not name operator enable", err)
+	}
+	clerk := &operators.Session{Operator: operators.Operator{Login: "clerk2", Role: operators.Clerk}}
+	if err := svc.Enable(ctx, clerk, "clerk1"); !errors.Is(err, operators.ErrForbidden) {
+		t.Errorf("enable by a clerk: err = %v, want ErrForbidden", err)
+	}
+	if err := svc.Enable(ctx, boss, "clerk1"); err != nil {
+		t.Fatalf("enable: %v", err)
+	}
+	if _, err := svc.Login(ctx, "clerk1", "clerk-password"); err != nil {
+		t.Errorf("login after enable: %v", err)
+	}
+	if err := svc.Enable(ctx, boss, "ghost"); !errors.Is(err, operators.ErrNotFound) {
+		t.Errorf("enable unknown login: err = %v, want ErrNotFound", err)
+	}
+	var n int
+	db.QueryRow(`SELECT count(*) FROM audit_log WHERE action = ? AND detail LIKE '%enable%'`,
+		audit.ActionOperator).Scan(&n)
+	if n != 1 {
+		t.Errorf("audit has %d enable entries, want 1", n)
+	}
+}
+
+func TestAddLoginCaseCollision(t *testing.T) {
+	svc, _, _ := setup(t)
+	ctx := context.Background()
+	boss, err := svc.Login(ctx, "boss", "supervisor-pw")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = svc.Add(ctx, boss, operators.NewOperator{Login: "CLERK1", Role: operators.Clerk,
+		Password: "clerk-password"})
+	if err == nil {
+		t.Fatal("CLERK1 added next to clerk1")
+	}
+	if !strings.Contains(err.Error(), `"clerk1" already exists`) {
+		t.Errorf("error %q does not name the existing login", err)
+	}
+}

@@ -47,7 +47,7 @@ func (s *Service) authenticate(ctx context.Context, tx *sql.Tx, login, password,
 	now := s.now()
 	switch {
 	case a.Disabled:
-		return Operator{}, fmt.Errorf("%w: %s; a supervisor can re-create the account", ErrDisabled, login),
+		return Operator{}, fmt.Errorf("%w: %s; a supervisor can run permitdesk operator enable %s", ErrDisabled, login, login),
 			s.recordFailure(ctx, tx, login, purpose, "disabled")
 	case a.LockedUntil.After(now):
 		return Operator{}, fmt.Errorf("%w: %s is locked until %s after %d failed logins; wait or ask a "+
