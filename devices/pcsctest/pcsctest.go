@@ -47,7 +47,7 @@ const (
 // service responds. It skips the test when pcscd is not installed.
 func Start(t testing.TB) {
 	t.Helper()
-	if err := Ensure(context.Background(), 15*time.Second); err != nil {
+	if err := Ensure(context.Background(), time.Minute); err != nil {
 		if errors.Is(err, exec.ErrNotFound) {
 			t.Skip("pcscd is not installed: run scripts/setup")
 		}
@@ -71,14 +71,23 @@ func Ensure(ctx context.Context, timeout time.Duration) error {
 		return err
 	}
 	defer unlock()
+	var startErr error
 	if !readersListed(ctx) {
-		if err := startDaemon(); err != nil {
-			return err
+		// A pcscd that another program is starting or stopping at this
+		// moment can make this start fail, so keep waiting for the readers
+		// and report the failure only if they never appear.
+		startErr = startDaemon()
+		if errors.Is(startErr, exec.ErrNotFound) {
+			return startErr
 		}
 	}
 	for !readersListed(ctx) {
 		select {
 		case <-ctx.Done():
+			if startErr != nil {
+				return fmt.Errorf("readers %q and %q did not appear within %s: %w",
+					EncoderReader, PSAMReader, timeout, startErr)
+			}
 			return fmt.Errorf("pcscd started but readers %q and %q did not appear within %s: "+
 				"check that vsmartcard-vpcd is installed", EncoderReader, PSAMReader, timeout)
 		case <-time.After(100 * time.Millisecond):

@@ -298,6 +298,11 @@ func TestResetBetweenWrites(t *testing.T) {
 // TestPcscdRestartMidEncode is the only test that stops pcscd. It starts a
 // new one at once, as pcsctest would.
 func TestPcscdRestartMidEncode(t *testing.T) {
+	// Other test processes share pcscd and would see it vanish, so the
+	// full run skips this test and scripts/test runs it on its own.
+	if os.Getenv("PERMITDESK_RESTART_PCSCD") != "1" {
+		t.Skip("stops the shared pcscd: run alone with PERMITDESK_RESTART_PCSCD=1 (scripts/test does)")
+	}
 	r := newPCSCRig(t, simcard.Options{}, permitcard.Options{RepresentWait: 30 * time.Second})
 	// Holding the PSAM reader too keeps other tests off pcscd meanwhile.
 	pcsctest.Lock(t, pcsctest.PSAMAddr)
