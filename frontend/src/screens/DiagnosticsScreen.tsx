@@ -87,7 +87,7 @@ function DiagnosticsRun() {
                 render: (s: string) => <Tag color={statusColour[s]}>{diagStatusLabel(t, s)}</Tag>,
               },
               { title: t("diagnostics.reason"), dataIndex: "reason" },
-              { title: t("diagnostics.fix"), dataIndex: "fix" },
+              { title: t("diagnostics.fix"), dataIndex: "fix", width: 240 },
               {
                 title: t("diagnostics.duration"),
                 dataIndex: "durationMs",
