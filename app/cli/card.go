@@ -27,7 +27,12 @@ import (
 type cardFlags struct {
 	reader  string
 	keyFile string
+	wait    time.Duration
 }
+
+// defaultCardWait bounds the wait for a card in the encoder when --wait is
+// not given.
+const defaultCardWait = 30 * time.Second
 
 func newCardCmd(env *Env) *cobra.Command {
 	var f cardFlags
@@ -36,6 +41,8 @@ func newCardCmd(env *Env) *cobra.Command {
 		"substring of the PC/SC reader name (default devices.encoder.name)")
 	cmd.PersistentFlags().StringVar(&f.keyFile, "key-file", "",
 		"development master-key file; overrides keys.source and keys.key_file")
+	cmd.PersistentFlags().DurationVar(&f.wait, "wait", defaultCardWait,
+		"how long to wait for a card in the encoder before failing, e.g. 30s or 2m")
 	cmd.AddCommand(newCardReadersCmd(env), newCardStatusCmd(env, &f), newCardDumpCmd(env, &f),
 		newCardAPDUCmd(env, &f), newCardPersonaliseCmd(env, &f))
 	return cmd
@@ -73,16 +80,16 @@ func openEncoder(ctx context.Context, env *Env, f *cardFlags, keyed bool) (*perm
 	if err != nil {
 		return nil, nil, err
 	}
-	name := f.reader
-	if name == "" {
-		name = cfg.Devices.Encoder.Name
-	}
-	if name == "" {
-		return nil, nil, fmt.Errorf("%w: no encoder reader: set devices.encoder.name or pass --reader "+
-			"(see `permitdesk card readers`)", devices.ErrNotConfigured)
-	}
-	r, err := pcsc.Open(pcsc.Options{Reader: name, Logger: log})
+	name, err := encoderName(cfg, f)
 	if err != nil {
+		return nil, nil, err
+	}
+	r, err := pcsc.Open(pcsc.Options{Reader: name, Logger: log, OnWaiting: waitingNotice(env)})
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := waitForCard(ctx, r, name, f.wait); err != nil {
+		r.Close()
 		return nil, nil, err
 	}
 	closers := []func(){func() { r.Close() }}
@@ -108,6 +115,43 @@ func openEncoder(ctx context.Context, env *Env, f *cardFlags, keyed bool) (*perm
 		return nil, nil, err
 	}
 	return enc, done, nil
+}
+
+// encoderName returns the reader substring from --reader or
+// devices.encoder.name.
+func encoderName(cfg config.Config, f *cardFlags) (string, error) {
+	if f.reader != "" {
+		return f.reader, nil
+	}
+	if cfg.Devices.Encoder.Name == "" {
+		return "", fmt.Errorf("%w: no encoder reader: set devices.encoder.name or pass --reader "+
+			"(see `permitdesk card readers`)", devices.ErrNotConfigured)
+	}
+	return cfg.Devices.Encoder.Name, nil
+}
+
+// waitingNotice prints one line to stderr when a command starts waiting for
+// a card, so an empty reader does not look like a hung command.
+func waitingNotice(env *Env) func(reader string) {
+	return func(reader string) {
+		fmt.Fprintf(env.ErrOut, "waiting for a card in %s (Ctrl-C to stop)\n", reader)
+	}
+}
+
+// waitForCard waits up to wait for a card in r. When wait runs out it
+// returns an error that names the reader and the fix. A cancelled ctx
+// returns the reader's own error.
+func waitForCard(ctx context.Context, r *pcsc.Reader, name string, wait time.Duration) error {
+	if wait <= 0 {
+		return fmt.Errorf("invalid --wait %s: give a positive duration such as 30s", wait)
+	}
+	waitCtx, cancel := context.WithTimeout(ctx, wait)
+	defer cancel()
+	_, err := r.WaitCard(waitCtx)
+	if err != nil && ctx.Err() == nil && errors.Is(waitCtx.Err(), context.DeadlineExceeded) {
+		return fmt.Errorf("no card in %s after %s: place a card, or check devices.encoder.name", name, wait)
+	}
+	return err
 }
 
 // psamWait bounds the wait for the key card in the PSAM reader.
@@ -292,41 +336,55 @@ func newCardAPDUCmd(env *Env, f *cardFlags) *cobra.Command {
 }
 
 func runAPDUs(ctx context.Context, env *Env, f *cardFlags, args []string, raw bool) error {
+	cmds, err := parseAPDUArgs(args)
+	if err != nil {
+		return err
+	}
 	cfg, err := env.Config()
 	if err != nil {
 		return err
 	}
-	name := f.reader
-	if name == "" {
-		name = cfg.Devices.Encoder.Name
+	name, err := encoderName(cfg, f)
+	if err != nil {
+		return err
 	}
-	if name == "" {
-		return fmt.Errorf("%w: pass --reader or set devices.encoder.name", devices.ErrNotConfigured)
-	}
-	r, err := pcsc.Open(pcsc.Options{Reader: name})
+	r, err := pcsc.Open(pcsc.Options{Reader: name, OnWaiting: waitingNotice(env)})
 	if err != nil {
 		return err
 	}
 	defer r.Close()
+	if err := waitForCard(ctx, r, name, f.wait); err != nil {
+		return err
+	}
 	card, err := r.Connect(ctx)
 	if err != nil {
 		return err
 	}
 	defer card.Close()
 	x := apdu.NewExchanger(card, apdu.ExchangeOptions{Extended: cfg.Devices.Encoder.Extended})
-	for _, a := range args {
-		if err := sendOne(ctx, env, card, x, a, raw); err != nil {
+	for _, b := range cmds {
+		if err := sendOne(ctx, env, card, x, b, raw); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-func sendOne(ctx context.Context, env *Env, card *pcsc.Card, x *apdu.Exchanger, arg string, raw bool) error {
-	b, err := apdu.ParseHex(arg)
-	if err != nil {
-		return err
+// parseAPDUArgs decodes every argument before any reader is opened, so a
+// typing mistake fails at once instead of after the wait for a card.
+func parseAPDUArgs(args []string) ([][]byte, error) {
+	cmds := make([][]byte, 0, len(args))
+	for i, a := range args {
+		b, err := apdu.ParseHex(a)
+		if err != nil {
+			return nil, fmt.Errorf("APDU argument %d: %w", i+1, err)
+		}
+		cmds = append(cmds, b)
 	}
+	return cmds, nil
+}
+
+func sendOne(ctx context.Context, env *Env, card *pcsc.Card, x *apdu.Exchanger, b []byte, raw bool) error {
 	fmt.Fprintf(env.Out, "> %X\n", b)
 	var rsp apdu.Response
 	if raw {

@@ -8,7 +8,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
+	"permitdesk/devices/pcsc"
 	"permitdesk/devices/pcsctest"
 	"permitdesk/devices/permitcard"
 	simcard "permitdesk/devices/sim/card"
@@ -102,4 +104,87 @@ func loadSampleCard(t *testing.T) permitcard.CardData {
 		t.Fatal(err)
 	}
 	return d
+}
+
+// cardCLIStreams runs a card command like cardCLI and also returns stderr.
+// The deadline keeps a command that waits for a card from hanging the test.
+func cardCLIStreams(t *testing.T, dir string, args ...string) (string, string, error) {
+	t.Helper()
+	cfgPath := filepath.Join(dir, "permitdesk.toml")
+	cfg := "data_dir = \"" + filepath.Join(dir, "data") + "\"\nlog_level = \"error\"\n" +
+		"[devices.encoder]\nname = \"" + pcsctest.EncoderReader + "\"\n"
+	if err := os.WriteFile(cfgPath, []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), 20*time.Second)
+	defer cancel()
+	var out, errOut bytes.Buffer
+	env := &Env{Out: &out, ErrOut: &errOut}
+	defer env.Close()
+	root := NewRoot(env)
+	root.SetArgs(append([]string{"--config", cfgPath}, args...))
+	err := root.ExecuteContext(ctx)
+	return out.String(), errOut.String(), err
+}
+
+func TestCardAPDURejectsHexFirst(t *testing.T) {
+	// No pcscd and no card are needed: the argument fails before the
+	// reader is opened.
+	_, _, err := cardCLIStreams(t, t.TempDir(), "card", "apdu", "00A4040000", "zz")
+	if err == nil {
+		t.Fatal("card apdu zz succeeded, want an invalid hexadecimal error")
+	}
+	if !strings.Contains(err.Error(), `APDU argument 2: invalid hexadecimal "zz"`) {
+		t.Fatalf("card apdu zz failed with %q, want the bad argument named", err)
+	}
+}
+
+func TestCardCommandsNoCardWait(t *testing.T) {
+	pcsctest.Start(t)
+	pcsctest.Lock(t, pcsctest.EncoderAddr)
+	sim, err := simcard.New(simcard.Options{Addr: pcsctest.EncoderAddr})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); _ = sim.Run(ctx) }()
+	t.Cleanup(func() { cancel(); <-done })
+	waitReaderEmpty(t)
+
+	for _, args := range [][]string{
+		{"card", "status", "--wait", "1s"},
+		{"card", "dump", "--wait", "1s"},
+		{"card", "apdu", "--wait", "1s", "00A4040000"},
+	} {
+		t.Run(args[1], func(t *testing.T) {
+			_, stderr, err := cardCLIStreams(t, t.TempDir(), args...)
+			if err == nil {
+				t.Fatal("succeeded with no card in the reader")
+			}
+			want := "no card in " + pcsctest.EncoderReader + " after 1s: place a card"
+			if !strings.Contains(err.Error(), want) {
+				t.Fatalf("error %q, want it to contain %q", err, want)
+			}
+			if !strings.Contains(stderr, "waiting for a card in ") {
+				t.Fatalf("stderr %q, want a waiting notice", stderr)
+			}
+		})
+	}
+}
+
+// waitReaderEmpty waits until pcscd shows no card in the encoder reader,
+// because the reader state from an earlier emulator connection can linger.
+func waitReaderEmpty(t *testing.T) {
+	t.Helper()
+	r, err := pcsc.Open(pcsc.Options{Reader: pcsctest.EncoderReader})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+	defer cancel()
+	if err := r.WaitRemoved(ctx); err != nil {
+		t.Fatalf("encoder reader still shows a card: %v", err)
+	}
 }

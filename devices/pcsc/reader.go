@@ -61,6 +61,10 @@ type Options struct {
 	// Exclusive connects in exclusive mode; default shared, with
 	// transactions around multi-command steps.
 	Exclusive bool
+	// OnWaiting, when set, is called once per WaitCard or Connect call as
+	// soon as the first check finds no card (or no matching reader), with
+	// the reader name or the configured substring. Default none.
+	OnWaiting func(reader string)
 }
 
 // Reader is one PC/SC reader chosen by name. It is safe for concurrent use,

@@ -15,11 +15,17 @@ func (r *Reader) WaitCard(ctx context.Context) (string, error) {
 	if err := r.requireName(); err != nil {
 		return "", err
 	}
+	notify := r.opts.OnWaiting
 	for {
 		if err := ctx.Err(); err != nil {
 			return "", mapError(r.Name(), "wait for card", err)
 		}
-		name, present, err := r.waitOnce(ctx)
+		name, present, err := r.waitOnce(ctx, func(reader string) {
+			if notify != nil {
+				notify(reader)
+				notify = nil
+			}
+		})
 		if err != nil && !errors.Is(err, ErrServiceLost) {
 			return "", err
 		}
@@ -63,8 +69,9 @@ func (r *Reader) WaitRemoved(ctx context.Context) error {
 }
 
 // waitOnce waits up to one poll interval for the reader to appear or a card
-// to arrive, watching the PnP pseudo-reader for new readers.
-func (r *Reader) waitOnce(ctx context.Context) (string, bool, error) {
+// to arrive, watching the PnP pseudo-reader for new readers. It calls
+// waiting when the current states show no card, before it blocks.
+func (r *Reader) waitOnce(ctx context.Context, waiting func(reader string)) (string, bool, error) {
 	sctx, err := r.context(ctx)
 	if err != nil {
 		return "", false, err
@@ -80,12 +87,15 @@ func (r *Reader) waitOnce(ctx context.Context) (string, bool, error) {
 	}
 	// The first call with UNAWARE states returns at once with the current
 	// states; the second waits for a change from them.
-	for range 2 {
+	for pass := range 2 {
 		if err := r.statusChange(ctx, sctx, rs); err != nil {
 			return "", false, err
 		}
 		if name != "" && present(rs[1].EventState) {
 			return name, true, nil
+		}
+		if pass == 0 {
+			waiting(r.Name())
 		}
 		for i := range rs {
 			rs[i].CurrentState = rs[i].EventState &^ scard.StateChanged
