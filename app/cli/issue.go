@@ -259,8 +259,8 @@ func printJob(env *Env, j *issuance.Job, asJSON bool) {
 	fmt.Fprintf(env.Out, "job %d  application %s  permit %s  %s  (attempt %d)\n", j.ID, j.ApplicationID,
 		j.PermitNumber, j.State, j.Attempt)
 	if j.Card != nil {
-		fmt.Fprintf(env.Out, "  card %d  serial %s  %s  lot %d\n", j.Card.ID, orDash(j.Card.Serial), j.Card.State,
-			j.Card.LotID)
+		fmt.Fprintf(env.Out, "  card %d  serial %s  %s  lot %s\n", j.Card.ID, orDash(j.Card.Serial), j.Card.State,
+			orDash(j.Card.LotNumber))
 	}
 	if j.Attention != "" {
 		fmt.Fprintf(env.Out, "  %s\n", j.Attention)

@@ -6,6 +6,8 @@ import (
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
+
+	"permitdesk/app/issuance"
 )
 
 func newStockCmd(env *Env) *cobra.Command {
@@ -35,7 +37,8 @@ func newStockReceiveCmd(env *Env) *cobra.Command {
 		},
 	}
 	cmd.Flags().StringVar(&lot, "lot", "", "lot number printed on the box (required)")
-	cmd.Flags().Int64Var(&count, "count", 0, "number of cards in the box (required)")
+	cmd.Flags().Int64Var(&count, "count", 0, fmt.Sprintf("number of cards in the box, 1 to %d (required)",
+		issuance.MaxLotSize))
 	cmd.MarkFlagRequired("lot")
 	cmd.MarkFlagRequired("count")
 	return cmd
@@ -118,8 +121,8 @@ func newStockReconcileCmd(env *Env) *cobra.Command {
 			if asJSON {
 				json.NewEncoder(env.Out).Encode(r)
 			} else {
-				fmt.Fprintf(env.Out, "received %d, adjusted %d, taken %d, on hand %d; cards %v\n", r.Received,
-					r.Adjusted, r.Taken, r.OnHand, r.Cards)
+				fmt.Fprintf(env.Out, "received %d, adjusted %d, taken %d, on hand %d\ncards: %s\n", r.Received,
+					r.Adjusted, r.Taken, r.OnHand, r.CardStates())
 				for _, p := range r.Problems {
 					fmt.Fprintln(env.Out, "  "+p)
 				}

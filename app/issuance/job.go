@@ -56,9 +56,11 @@ func (j *Job) Choices() []Choice {
 
 // Card is a physical card taken from stock.
 type Card struct {
-	ID           int64     `json:"id"`
-	JobID        int64     `json:"jobId"`
-	LotID        int64     `json:"lotId"`
+	ID    int64 `json:"id"`
+	JobID int64 `json:"jobId"`
+	LotID int64 `json:"lotId"`
+	// LotNumber is the lot number printed on the box the card came from.
+	LotNumber    string    `json:"lotNumber"`
 	Serial       string    `json:"serial,omitempty"`
 	PermitNumber string    `json:"permitNumber"`
 	State        string    `json:"state"`
@@ -129,9 +131,10 @@ func loadCard(ctx context.Context, q querier, id int64) (*Card, error) {
 	var c Card
 	var serial, verified, printed, issued sql.NullString
 	var count sql.NullInt64
-	err := q.QueryRowContext(ctx, `SELECT id, job_id, lot_id, serial, permit_number, state, reason, print_count,
-		verified_at, printed_at, issued_at FROM cards WHERE id = ?`, id).Scan(&c.ID, &c.JobID, &c.LotID, &serial,
-		&c.PermitNumber, &c.State, &c.Reason, &count, &verified, &printed, &issued)
+	err := q.QueryRowContext(ctx, `SELECT c.id, c.job_id, c.lot_id, COALESCE(l.lot_number, ''), c.serial,
+		c.permit_number, c.state, c.reason, c.print_count, c.verified_at, c.printed_at, c.issued_at
+		FROM cards c LEFT JOIN stock_lots l ON l.id = c.lot_id WHERE c.id = ?`, id).Scan(&c.ID, &c.JobID,
+		&c.LotID, &c.LotNumber, &serial, &c.PermitNumber, &c.State, &c.Reason, &count, &verified, &printed, &issued)
 	if err != nil {
 		return nil, fmt.Errorf("read card %d: %w", id, err)
 	}

@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 
 	"permitdesk/app/audit"
@@ -26,15 +28,24 @@ type Lot struct {
 	OnHand int64 `json:"onHand"`
 }
 
-// ReceiveLot records a box of count blank cards. Supervisor only.
+// MaxLotSize is the largest number of cards one lot may hold, on receipt or
+// after an adjustment. Boxes of blank cards usually hold a few hundred, so a
+// larger count is taken for a typing error.
+const MaxLotSize = 100000
+
+// ReceiveLot records a box of count blank cards, 1 to MaxLotSize.
+// Supervisor only.
 func (s *Service) ReceiveLot(ctx context.Context, sess *operators.Session, number string, count int64) (Lot, error) {
 	if err := operators.Require(sess, operators.Supervisor); err != nil {
 		return Lot{}, err
 	}
 	number = strings.TrimSpace(number)
-	if number == "" || count <= 0 {
-		return Lot{}, fmt.Errorf("invalid lot %q of %d cards: give the lot number printed on the box and "+
-			"a count above zero", number, count)
+	if number == "" {
+		return Lot{}, errors.New("missing lot number: give the lot number printed on the box")
+	}
+	if count < 1 || count > MaxLotSize {
+		return Lot{}, fmt.Errorf("invalid count %d for lot %q: give the number of cards in the box, "+
+			"from 1 to %d", count, number, MaxLotSize)
 	}
 	var id int64
 	err := store.InTx(ctx, s.db, func(tx *sql.Tx) error {
@@ -59,7 +70,8 @@ func (s *Service) ReceiveLot(ctx context.Context, sess *operators.Session, numbe
 	return s.lot(ctx, id)
 }
 
-// Adjust corrects a lot's count after a physical count. Supervisor only.
+// Adjust corrects a lot's count after a physical count. The count on hand
+// after the change must stay within 0..MaxLotSize. Supervisor only.
 func (s *Service) Adjust(ctx context.Context, sess *operators.Session, number string, delta int64,
 	reason string) (Lot, error) {
 	if err := operators.Require(sess, operators.Supervisor); err != nil {
@@ -72,6 +84,9 @@ func (s *Service) Adjust(ctx context.Context, sess *operators.Session, number st
 	err := store.InTx(ctx, s.db, func(tx *sql.Tx) error {
 		if err := tx.QueryRowContext(ctx, `SELECT id FROM stock_lots WHERE lot_number = ?`, number).Scan(&id); err != nil {
 			return fmt.Errorf("lot %q not found: list lots with permitdesk stock list (%w)", number, err)
+		}
+		if err := checkAdjustment(ctx, tx, id, number, delta); err != nil {
+			return err
 		}
 		now := stamp(s.now())
 		if err := addMovement(ctx, tx, id, "adjust", delta, 0, reason, sess.Operator.ID, now); err != nil {
@@ -86,13 +101,32 @@ func (s *Service) Adjust(ctx context.Context, sess *operators.Session, number st
 	return s.lot(ctx, id)
 }
 
+// checkAdjustment rejects a delta that would leave the lot below zero or
+// above MaxLotSize cards on hand.
+func checkAdjustment(ctx context.Context, tx *sql.Tx, lotID int64, number string, delta int64) error {
+	var onHand int64
+	if err := tx.QueryRowContext(ctx, `SELECT COALESCE(SUM(quantity), 0) FROM stock_movements WHERE lot_id = ?`,
+		lotID).Scan(&onHand); err != nil {
+		return fmt.Errorf("count cards on hand in lot %q: %w", number, err)
+	}
+	if delta < -onHand {
+		return fmt.Errorf("invalid adjustment of lot %q: %d cards on hand, delta %d would leave %d; "+
+			"remove at most %d", number, onHand, delta, onHand+delta, onHand)
+	}
+	if delta > MaxLotSize-onHand {
+		return fmt.Errorf("invalid adjustment of lot %q: %d cards on hand, delta %d would leave %d; "+
+			"a lot holds at most %d cards", number, onHand, delta, onHand+delta, MaxLotSize)
+	}
+	return nil
+}
+
 func addMovement(ctx context.Context, tx *sql.Tx, lotID int64, kind string, qty, cardID int64, reason string,
 	operatorID int64, now string) error {
 	_, err := tx.ExecContext(ctx, `INSERT INTO stock_movements (lot_id, kind, quantity, card_id, reason,
 		operator_id, at) VALUES (?, ?, ?, ?, ?, ?, ?)`, lotID, kind, qty, nullInt(cardID), reason,
 		nullInt(operatorID), now)
 	if err != nil {
-		return fmt.Errorf("record %s of %d cards in lot %d: %w", kind, qty, lotID, err)
+		return fmt.Errorf("record %s of %d cards in lot id %d: %w", kind, qty, lotID, err)
 	}
 	return nil
 }
@@ -178,6 +212,20 @@ type Reconciliation struct {
 	Cards map[string]int64 `json:"cards"`
 	// Problems lists every mismatch; empty means the stock reconciles.
 	Problems []string `json:"problems"`
+}
+
+// CardStates formats Cards as "issued 3, spoiled 1" in state order, or
+// "none" when there is no card record.
+func (r Reconciliation) CardStates() string {
+	if len(r.Cards) == 0 {
+		return "none"
+	}
+	states := slices.Sorted(maps.Keys(r.Cards))
+	parts := make([]string, len(states))
+	for i, st := range states {
+		parts[i] = fmt.Sprintf("%s %d", st, r.Cards[st])
+	}
+	return strings.Join(parts, ", ")
 }
 
 // Reconcile checks that every card taken from stock has exactly one card
