@@ -71,8 +71,9 @@ func readIDCard(ctx context.Context, env *Env, f idCardReadFlags) error {
 	defer r.Close()
 	rec, err := readRecord(ctx, r, f)
 	if err != nil {
-		log.Warn("ID card read failed", "err", maskedError(err))
-		return &ExitError{Code: 1, Message: "idcard read: " + err.Error() + idReaderHint(err)}
+		// The error is printed below, so the log line is for debugging only.
+		log.Debug("ID card read failed", "err", maskedError(err))
+		return &ExitError{Code: 1, Message: "idcard read: " + idReadMessage(err, f.wait)}
 	}
 	log.Info("ID card read", "id_number", logging.MaskID(rec.Identity.Number),
 		"card_type", string(rec.Identity.CardType))
@@ -142,6 +143,16 @@ func maskedError(err error) string {
 		msg = strings.ReplaceAll(msg, fe.Value, logging.MaskID(fe.Value))
 	}
 	return msg
+}
+
+// idReadMessage returns the operator's message for a failed read. A --wait
+// that ended while the reader kept reporting no card is not a reader fault.
+func idReadMessage(err error, wait time.Duration) string {
+	var de *devices.Error
+	if wait > 0 && errors.As(err, &de) && de.Code == idreader.CodeNoCard {
+		return fmt.Sprintf("no ID card on the reader after %s: place the card on the reader", wait)
+	}
+	return err.Error() + idReaderHint(err)
 }
 
 // idReaderHint returns advice for the operator about a failed read.

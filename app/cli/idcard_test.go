@@ -176,3 +176,36 @@ func TestIDCardReadTextExpired(t *testing.T) {
 		}
 	}
 }
+
+func TestIDCardWaitNoCard(t *testing.T) {
+	dir := t.TempDir()
+	link := filepath.Join(dir, "idreader")
+	idReaderSim(t, link)
+	cfgPath := filepath.Join(dir, "permitdesk.toml")
+	cfg := fmt.Sprintf("data_dir = %q\nlog_level = \"debug\"\n[devices.idreader]\nport = %q\ntimeout = \"500ms\"\n",
+		filepath.Join(dir, "data"), link)
+	if err := os.WriteFile(cfgPath, []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var out, errOut bytes.Buffer
+	env := &Env{Out: &out, ErrOut: &errOut}
+	defer env.Close()
+	root := NewRoot(env)
+	root.SetArgs([]string{"--config", cfgPath, "--log-level", "warn", "idcard", "read", "--wait", "1s"})
+	err := root.ExecuteContext(context.Background())
+
+	var exit *ExitError
+	if !errors.As(err, &exit) {
+		t.Fatalf("err = %v, want an *ExitError", err)
+	}
+	want := "idcard read: no ID card on the reader after 1s: place the card on the reader"
+	if exit.Message != want {
+		t.Errorf("message %q, want %q", exit.Message, want)
+	}
+	if strings.Contains(exit.Message, "did not answer") {
+		t.Errorf("message %q blames the reader, which answered", exit.Message)
+	}
+	if strings.Contains(errOut.String(), "ID card read failed") {
+		t.Errorf("stderr repeats the error as a log line: %q", errOut.String())
+	}
+}

@@ -168,24 +168,37 @@ func (r *Reader) Read(ctx context.Context, withFingerprint bool) (ga467.Record, 
 }
 
 // WaitRead polls for a card every interval (0 means 500ms) until one is read
-// or ctx ends. Errors other than "no card" end the wait.
+// or ctx ends. Errors other than "no card" end the wait. When ctx ends after
+// the reader has reported "no card", the error wraps devices.ErrNoCard (code
+// CodeNoCard) rather than a timeout, because the reader did respond.
 func (r *Reader) WaitRead(ctx context.Context, interval time.Duration, withFingerprint bool) (ga467.Record, error) {
 	if interval == 0 {
 		interval = 500 * time.Millisecond
 	}
 	t := time.NewTicker(interval)
 	defer t.Stop()
+	var noCard error
 	for {
 		rec, err := r.Read(ctx, withFingerprint)
+		if noCard != nil && err != nil && ctx.Err() != nil {
+			return ga467.Record{}, r.waitEnded(noCard, ctx.Err())
+		}
 		if !errors.Is(err, devices.ErrNoCard) {
 			return rec, err
 		}
+		noCard = err
 		select {
 		case <-ctx.Done():
-			return ga467.Record{}, r.wrap(ga467.CmdFind, ctx.Err())
+			return ga467.Record{}, r.waitEnded(noCard, ctx.Err())
 		case <-t.C:
 		}
 	}
+}
+
+// waitEnded returns the error for a wait that ended with the reader still
+// reporting no card.
+func (r *Reader) waitEnded(noCard, ctxErr error) error {
+	return r.wrap(ga467.CmdFind, fmt.Errorf("no card placed before the wait ended (%w): %w", ctxErr, noCard))
 }
 
 // command sends c, resending damaged exchanges, and returns the response
