@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"text/tabwriter"
 	"time"
@@ -56,8 +57,12 @@ func newSyncCmd(env *Env) *cobra.Command {
 		Use:   "sync",
 		Short: "Sync with the central permit system: pull applications, push card records",
 		Long: "Without --once, sync every central.sync_interval until interrupted, backing off while\n" +
-			"the link fails. With --once, pull every feed, drain the outbox once and exit non-zero\n" +
-			"if the link failed; queued records stay queued either way.",
+			"the link fails. With --once, pull every feed, drain the outbox once and exit with:\n" +
+			"  0  every queued record was sent\n" +
+			"  1  the link failed; queued records stay queued\n" +
+			"  3  the link worked, but records are still queued (waiting out a retry back-off)\n" +
+			"     or the central system parked records as conflict or rejected in this run;\n" +
+			"     `permitdesk sync status` lists them",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			svc, closeFn, err := syncService(cmd.Context(), env)
@@ -70,22 +75,57 @@ func newSyncCmd(env *Env) *cobra.Command {
 				defer stop()
 				return svc.Run(ctx)
 			}
-			rep, syncErr := svc.SyncOnce(cmd.Context())
-			p := rep.Pulled
-			fmt.Fprintf(env.Out, "pulled %d applications, %d revocations, %d house codes\n",
-				p.Applications, p.Revocations, p.HouseCodes)
-			q := rep.Pushed
-			fmt.Fprintf(env.Out, "pushed %d batches: %d accepted, %d duplicate, %d conflict, %d rejected, %d to retry\n",
-				q.Batches, q.Accepted, q.Duplicate, q.Conflict, q.Rejected, q.Retry)
-			if syncErr != nil {
-				return fmt.Errorf("sync incomplete, queued records are kept: %w", syncErr)
-			}
-			return nil
+			return syncOnce(cmd.Context(), env, svc)
 		},
 	}
 	cmd.Flags().BoolVar(&once, "once", false, "sync once and exit")
 	cmd.AddCommand(newSyncStatusCmd(env), newSyncRequeueCmd(env))
 	return cmd
+}
+
+// syncOnceUnsent is the exit status of `sync --once` when the link worked
+// but records are still queued or were parked in this run.
+const syncOnceUnsent = 3
+
+// syncOnce runs one sync round, prints what it did, and returns an
+// *ExitError with syncOnceUnsent when records were left unsent.
+func syncOnce(ctx context.Context, env *Env, svc *sync.Service) error {
+	rep, syncErr := svc.SyncOnce(ctx)
+	p := rep.Pulled
+	fmt.Fprintf(env.Out, "pulled %d applications, %d revocations, %d house codes\n",
+		p.Applications, p.Revocations, p.HouseCodes)
+	q := rep.Pushed
+	fmt.Fprintf(env.Out, "pushed %d batches: %d accepted, %d duplicate, %d conflict, %d rejected, %d to retry\n",
+		q.Batches, q.Accepted, q.Duplicate, q.Conflict, q.Rejected, q.Retry)
+	if syncErr != nil {
+		return fmt.Errorf("sync incomplete, queued records are kept: %w", syncErr)
+	}
+
+	st, err := svc.Status(ctx)
+	if err != nil {
+		return err
+	}
+	var unsent []string
+	if st.OutboxDepth > 0 {
+		unsent = append(unsent, fmt.Sprintf("%s still queued, waiting out a retry back-off "+
+			"(%d of them set back in this run)", records(st.OutboxDepth), q.Retry))
+	}
+	if parked := q.Conflict + q.Rejected; parked > 0 {
+		unsent = append(unsent, fmt.Sprintf("%s parked in this run (%d conflict, %d rejected)",
+			records(parked), q.Conflict, q.Rejected))
+	}
+	if len(unsent) == 0 {
+		return nil
+	}
+	return &ExitError{Code: syncOnceUnsent, Message: "sync incomplete: " + strings.Join(unsent, "; ") +
+		"\nrun `permitdesk sync status` to see them and the reasons"}
+}
+
+func records(n int) string {
+	if n == 1 {
+		return "1 record"
+	}
+	return fmt.Sprintf("%d records", n)
 }
 
 func newSyncStatusCmd(env *Env) *cobra.Command {
@@ -125,7 +165,10 @@ func printSyncStatus(out io.Writer, url string, st sync.Status) error {
 	case st.OfflineSince != nil:
 		link = fmt.Sprintf("%s offline since %s", url, st.OfflineSince.Local().Format(time.DateTime))
 	case st.Online:
-		link = url + " online"
+		// Status reads the stored link state and does not contact the
+		// server, so "online" is only as recent as the last exchange.
+		link = fmt.Sprintf("%s online as of the last exchange at %s (%s ago); `permitdesk sync --once` checks it now",
+			url, st.LastSuccess.Local().Format(time.DateTime), time.Since(*st.LastSuccess).Round(time.Second))
 	default:
 		link = url + " not contacted yet"
 	}
