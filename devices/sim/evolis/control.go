@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -27,7 +28,8 @@ disconnect BYTES MS    drop the line BYTES into a download, back after MS
 short-writes on|off
 late CMD MS            delay the next reply to CMD by MS
 power-cycle
-hangup MS              drop the line now, back after MS`
+hangup MS              drop the line now, back after MS
+help                   list these commands`
 
 // ServeControl accepts fault commands on a unix socket at path until ctx
 // ends.
@@ -62,61 +64,146 @@ func (s *Sim) controlConn(conn net.Conn) {
 func (s *Sim) Control(line string) string {
 	f := strings.Fields(line)
 	if len(f) == 0 {
-		return "err empty command"
+		return "err empty command: " + controlSummary()
 	}
-	num := func(i int) (int, bool) {
-		if len(f) <= i {
-			return 0, false
-		}
-		n, err := strconv.Atoi(f[i])
-		return n, err == nil && n >= 0
+	usage, known := controlUsage(f[0])
+	if !known {
+		return fmt.Sprintf("err unknown command %q: %s", f[0], controlSummary())
 	}
-	n, ok := num(1)
-	switch {
-	case f[0] == "status":
+	if reply := checkArgs(f, usage); reply != "" {
+		return reply
+	}
+	if f[0] == "help" {
+		return "ok " + controlSummary()
+	}
+	if f[0] == "status" {
 		ins, panels, rej, del := s.Counters()
 		return fmt.Sprintf("ok position=%s inserted=%d panels=%d rejected=%d delivered=%d",
 			s.Position(), ins, panels, rej, del)
-	case f[0] == "ribbon-out" && ok:
-		s.RibbonOutAt(n)
-	case f[0] == "replace-ribbon" && ok:
+	}
+	return s.runControl(f)
+}
+
+// runControl runs a command whose arguments checkArgs accepted.
+func (s *Sim) runControl(f []string) string {
+	n, _ := strconv.Atoi(argAt(f, 1))
+	ms, _ := strconv.Atoi(argAt(f, 2))
+	switch f[0] {
+	case "ribbon-out":
+		return s.controlRibbonOut(n)
+	case "replace-ribbon":
 		s.ReplaceRibbon(n)
-	case f[0] == "jam" && ok:
+	case "jam":
 		s.JamAt(n)
-	case f[0] == "clear-jam":
+	case "clear-jam":
 		s.ClearJam()
-	case f[0] == "blank-eject" && ok:
+	case "blank-eject":
 		s.BlankEjectAt(n)
-	case f[0] == "cover" && len(f) == 2 && (f[1] == "open" || f[1] == "closed"):
+	case "cover":
 		s.SetCoverOpen(f[1] == "open")
-	case f[0] == "cleaning" && len(f) == 2 && (f[1] == "on" || f[1] == "off"):
+	case "cleaning":
 		s.SetNeedsCleaning(f[1] == "on")
-	case f[0] == "feeder" && ok:
+	case "feeder":
 		s.SetFeeder(n)
-	case f[0] == "busy" && ok:
+	case "busy":
 		s.Busy(n)
-	case f[0] == "disconnect" && ok:
-		ms, ok := num(2)
-		if !ok {
-			return "err usage: disconnect BYTES MS"
-		}
+	case "disconnect":
 		s.DisconnectDuringDownload(n, time.Duration(ms)*time.Millisecond)
-	case f[0] == "short-writes" && len(f) == 2:
+	case "short-writes":
 		s.ShortWrites(f[1] == "on")
-	case f[0] == "late" && len(f) == 3:
-		ms, ok := num(2)
-		if !ok {
-			return "err usage: late CMD MS"
-		}
+	case "late":
 		s.LateReply(f[1], time.Duration(ms)*time.Millisecond)
-	case f[0] == "hangup" && ok:
+	case "hangup":
 		s.Hangup(time.Duration(n) * time.Millisecond)
-	case f[0] == "power-cycle":
+	case "power-cycle":
 		s.PowerCycle()
-	default:
-		return fmt.Sprintf("err unknown or malformed command %q: use status, ribbon-out, replace-ribbon, "+
-			"jam, clear-jam, blank-eject, cover, cleaning, feeder, busy, disconnect, hangup, short-writes, "+
-			"late or power-cycle", line)
 	}
 	return "ok"
+}
+
+// controlRibbonOut sets the ribbon to end at card n, and rejects a card that
+// has already passed the print head because the fault would never fire.
+func (s *Sim) controlRibbonOut(n int) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	next := s.st.inserted + 1
+	if s.st.card != 0 && !s.printedLocked(s.st.card) {
+		next = s.st.card
+	}
+	if n != 0 && n < next {
+		what := "already went through the printer"
+		if s.printedLocked(n) {
+			what = "was already printed"
+		}
+		return fmt.Sprintf("err ribbon-out %d: card %d %s; the next card is %d", n, n, what, next)
+	}
+	s.faults.ribbonOutAt = n
+	return "ok"
+}
+
+func (s *Sim) printedLocked(card int) bool {
+	for _, p := range s.st.printed {
+		if p.Number == card {
+			return true
+		}
+	}
+	return false
+}
+
+// controlUsage returns the ControlHelp syntax of command, such as
+// "replace-ribbon PANELS".
+func controlUsage(command string) (string, bool) {
+	for _, l := range strings.Split(ControlHelp, "\n") {
+		usage, _, _ := strings.Cut(l, "  ")
+		if strings.Fields(usage)[0] == command {
+			return strings.TrimSpace(usage), true
+		}
+	}
+	return "", false
+}
+
+// controlSummary lists every command's syntax on one line, because each
+// control reply is one line.
+func controlSummary() string {
+	var usages []string
+	for _, l := range strings.Split(ControlHelp, "\n") {
+		usage, _, _ := strings.Cut(l, "  ")
+		usages = append(usages, strings.TrimSpace(usage))
+	}
+	return "commands: " + strings.Join(usages, ", ")
+}
+
+// checkArgs compares f with usage and returns an "err usage: ..." reply
+// naming the missing, invalid or extra argument, or "" when f fits.
+// Upper-case words in usage are whole numbers, except CMD. Words with "|"
+// list the allowed values.
+func checkArgs(f []string, usage string) string {
+	want := strings.Fields(usage)[1:]
+	for i, name := range want {
+		arg := argAt(f, i+1)
+		switch {
+		case arg == "":
+			return fmt.Sprintf("err usage: %s (%s is missing)", usage, name)
+		case strings.Contains(name, "|") && !slices.Contains(strings.Split(name, "|"), arg):
+			return fmt.Sprintf("err usage: %s (invalid value %q: use %s)", usage, arg, name)
+		case name != "CMD" && !strings.Contains(name, "|") && !isCount(arg):
+			return fmt.Sprintf("err usage: %s (invalid %s %q: use a whole number)", usage, name, arg)
+		}
+	}
+	if len(f)-1 > len(want) {
+		return fmt.Sprintf("err usage: %s (unexpected argument %q)", usage, f[len(want)+1])
+	}
+	return ""
+}
+
+func argAt(f []string, i int) string {
+	if i < len(f) {
+		return f[i]
+	}
+	return ""
+}
+
+func isCount(s string) bool {
+	n, err := strconv.Atoi(s)
+	return err == nil && n >= 0
 }

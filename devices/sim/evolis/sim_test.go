@@ -200,3 +200,47 @@ func FuzzParser(f *testing.F) {
 		}
 	})
 }
+
+func TestControlHelpAndUsage(t *testing.T) {
+	s, _ := startSim(t, Options{})
+	for _, tc := range []struct{ line, want string }{
+		{"help", "ok commands: status, ribbon-out CARD, replace-ribbon PANELS,"},
+		{"replace-ribbon", "err usage: replace-ribbon PANELS (PANELS is missing)"},
+		{"replace-ribbon many", `err usage: replace-ribbon PANELS (invalid PANELS "many": use a whole number)`},
+		{"cover ajar", `err usage: cover open|closed (invalid value "ajar": use open|closed)`},
+		{"clear-jam now", `err usage: clear-jam (unexpected argument "now")`},
+		{"explode", `err unknown command "explode": commands: status,`},
+	} {
+		if got := s.Control(tc.line); !strings.HasPrefix(got, tc.want) {
+			t.Errorf("Control(%q) = %q, want %q...", tc.line, got, tc.want)
+		}
+	}
+	if got := s.Control("help"); !strings.HasSuffix(got, ", help") {
+		t.Errorf("help = %q, want it to list help last", got)
+	}
+}
+
+func TestControlRibbonOutPrintedCard(t *testing.T) {
+	s, port := startSim(t, Options{})
+	panel := make([]byte, evolis.PanelBytes)
+	dbc, err := evolis.CompressedFrame('k', panel)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, raw := range [][]byte{evolis.Frame("Ss"), dbc, evolis.Frame("Se")} {
+		if got := roundTrip(t, port, raw); got != "OK" {
+			t.Fatalf("print step %q replied %q", raw[:4], got)
+		}
+	}
+	if n := len(s.Printed()); n != 1 {
+		t.Fatalf("printed %d cards, want 1", n)
+	}
+
+	want := "err ribbon-out 1: card 1 was already printed; the next card is 2"
+	if got := s.Control("ribbon-out 1"); got != want {
+		t.Errorf("ribbon-out 1 after card 1 printed = %q, want %q", got, want)
+	}
+	if got := s.Control("ribbon-out 2"); got != "ok" {
+		t.Errorf("ribbon-out 2 = %q, want ok", got)
+	}
+}
