@@ -73,12 +73,12 @@ function DiagnosticsRun() {
             pagination={false}
             dataSource={report.checks}
             columns={[
-              { title: t("diagnostics.check"), dataIndex: "id", width: 200 },
+              { title: t("diagnostics.check"), dataIndex: "id", width: 170 },
               {
                 title: t("diagnostics.device"),
                 dataIndex: "device",
-                width: 140,
-                render: (d: string) => deviceKindLabel(t, d),
+                width: 170,
+                render: (d: string) => <span style={{ whiteSpace: "nowrap" }}>{deviceKindLabel(t, d)}</span>,
               },
               {
                 title: t("diagnostics.status"),
@@ -87,7 +87,7 @@ function DiagnosticsRun() {
                 render: (s: string) => <Tag color={statusColour[s]}>{diagStatusLabel(t, s)}</Tag>,
               },
               { title: t("diagnostics.reason"), dataIndex: "reason" },
-              { title: t("diagnostics.fix"), dataIndex: "fix", width: 240 },
+              { title: t("diagnostics.fix"), dataIndex: "fix", width: 200 },
               {
                 title: t("diagnostics.duration"),
                 dataIndex: "durationMs",
