@@ -252,11 +252,16 @@ func (a fakeApps) Application(ctx context.Context, id string) (permit.Applicatio
 type tableOutbox struct{}
 
 const outboxTable = `CREATE TABLE IF NOT EXISTS test_outbox (key TEXT PRIMARY KEY, kind TEXT NOT NULL,
-	application_id TEXT NOT NULL, permit_number TEXT NOT NULL, card_serial TEXT NOT NULL, reason TEXT NOT NULL)`
+	application_id TEXT NOT NULL, permit_number TEXT NOT NULL, card_serial TEXT NOT NULL, reason TEXT NOT NULL,
+	house_code TEXT NOT NULL DEFAULT '')`
 
 func (tableOutbox) Enqueue(ctx context.Context, tx *sql.Tx, r Record) error {
-	_, err := tx.ExecContext(ctx, `INSERT INTO test_outbox VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (key) DO NOTHING`,
-		r.Key, r.Kind, r.ApplicationID, r.PermitNumber, r.CardSerial, r.Reason)
+	houseCode := ""
+	if r.Address != nil {
+		houseCode = r.Address.HouseCode
+	}
+	_, err := tx.ExecContext(ctx, `INSERT INTO test_outbox VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (key) DO NOTHING`,
+		r.Key, r.Kind, r.ApplicationID, r.PermitNumber, r.CardSerial, r.Reason, houseCode)
 	return err
 }
 

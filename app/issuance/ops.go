@@ -228,9 +228,42 @@ func (s *Service) Handover(ctx context.Context, sess *operators.Session, id int6
 	if err := operators.Require(sess, issuers...); err != nil {
 		return nil, err
 	}
+	var changed bool
 	return s.move(ctx, id, change{to: Issued, expect: AwaitingHandover, actor: sess.Operator.Login,
 		step: "handed over", card: cardUpdate{issued: true},
-		records: func(j *Job) []Record { return []Record{s.cardRecord(j, RecordIssued, "")} }})
+		before: func(ctx context.Context, tx *sql.Tx, j *Job) error {
+			var err error
+			changed, err = s.carriesAddressChange(ctx, tx, j)
+			return err
+		},
+		records: func(j *Job) []Record { return s.issuedRecords(j, changed) }})
+}
+
+// carriesAddressChange reports whether a reprint job carries the address of
+// an address change rather than the application's address.
+func (s *Service) carriesAddressChange(ctx context.Context, tx *sql.Tx, j *Job) (bool, error) {
+	if j.Kind != KindReprint {
+		return false, nil
+	}
+	change, err := latestAddressChange(ctx, tx, j.PermitNumber)
+	if err != nil || change == nil {
+		return false, err
+	}
+	return change.Address == j.Permit.Address, nil
+}
+
+// issuedRecords returns the issued record of the job's card and, when the
+// card carries a changed address, an address_changed record, so that the
+// central system holds the new card's address as well as its serial.
+func (s *Service) issuedRecords(j *Job, addressChanged bool) []Record {
+	recs := []Record{s.cardRecord(j, RecordIssued, "")}
+	if addressChanged {
+		rec := s.cardRecord(j, RecordAddressChanged, "")
+		addr := j.Permit.Address
+		rec.Address = &addr
+		recs = append(recs, rec)
+	}
+	return recs
 }
 
 // SpoilAtHandover records a card found defective at the counter: it goes to

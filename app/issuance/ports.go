@@ -100,6 +100,9 @@ const (
 	RecordIssued  = "issued"
 	RecordSpoiled = "spoiled"
 	RecordVoided  = "voided"
+	// RecordAddressChanged follows the issued record of a reprint that
+	// carries an address changed after the first issue.
+	RecordAddressChanged = "address_changed"
 )
 
 // Record is one card event for the central system.
@@ -116,6 +119,8 @@ type Record struct {
 	StationTime time.Time
 	// Reason is why a card was spoiled or voided.
 	Reason string
+	// Address is the card's address in an address_changed record.
+	Address *permit.Address
 }
 
 // ErrBlankCard is returned, wrapped, by Encoder.Read when the chip holds no

@@ -15,7 +15,7 @@ type SyncOutbox struct{ Sync *appsync.Service }
 func (o SyncOutbox) Enqueue(ctx context.Context, tx *sql.Tx, rec Record) error {
 	_, err := o.Sync.Enqueue(ctx, tx, appsync.Record{Key: rec.Key, Kind: appsync.RecordKind(rec.Kind),
 		ApplicationID: rec.ApplicationID, PermitNumber: rec.PermitNumber, CardSerial: rec.CardSerial,
-		Reason: rec.Reason, At: rec.StationTime})
+		Reason: rec.Reason, Address: rec.Address, At: rec.StationTime})
 	return err
 }
 

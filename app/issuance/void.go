@@ -117,12 +117,21 @@ func (s *Service) Reprint(ctx context.Context, sess *operators.Session, applicat
 		if err := s.voidInTx(ctx, tx, sess, old, approvalID, ApproveReprint, "reprint: "+reason); err != nil {
 			return err
 		}
+		detail := map[string]any{"voided_job": old.ID, "voided_card": old.CardID, "reason": reason}
+		change, err := latestAddressChange(ctx, tx, p.Number)
+		if err != nil {
+			return err
+		}
+		if change != nil {
+			p.Address = change.Address
+			detail["address_change"] = change.RewriteJobID
+			detail["house_code"] = change.Address.HouseCode
+		}
 		if id, err = s.insertJob(ctx, tx, sess, applicationID, KindReprint, p, ""); err != nil {
 			return err
 		}
 		return audit.Record(ctx, tx, audit.Entry{Actor: sess.Operator.Login, Action: audit.ActionReprint,
-			Subject: fmt.Sprintf("job:%d", id), Detail: map[string]any{"voided_job": old.ID,
-				"voided_card": old.CardID, "reason": reason}})
+			Subject: fmt.Sprintf("job:%d", id), Detail: detail})
 	})
 	if err != nil {
 		return nil, err
