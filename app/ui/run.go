@@ -81,8 +81,18 @@ func windowOptions(d *desktop, dist fs.FS) *options.App {
 		},
 		Bind:           []any{app},
 		ErrorFormatter: FormatError,
-		Linux:          &linux.Options{ProgramName: "permitdesk"},
+		Linux:          &linux.Options{ProgramName: "permitdesk", Icon: appIcon(dist)},
 	}
+}
+
+// appIcon returns the window icon from the frontend build, or nil when the
+// build has none (the window then has the desktop's default icon).
+func appIcon(dist fs.FS) []byte {
+	icon, err := fs.ReadFile(dist, "appicon.png")
+	if err != nil {
+		return nil
+	}
+	return icon
 }
 
 // desktop is the App with what it owns: the database, the log file and the
