@@ -42,7 +42,7 @@ func newCardCmd(env *Env) *cobra.Command {
 	cmd.PersistentFlags().StringVar(&f.keyFile, "key-file", "",
 		"development master-key file; overrides keys.source and keys.key_file")
 	cmd.PersistentFlags().DurationVar(&f.wait, "wait", defaultCardWait,
-		"how long to wait for a card in the encoder before failing, e.g. 30s or 2m")
+		"how long to wait for a card in the encoder before failing, e.g. 30s or 2m (0: no limit)")
 	cmd.AddCommand(newCardReadersCmd(env), newCardStatusCmd(env, &f), newCardDumpCmd(env, &f),
 		newCardAPDUCmd(env, &f), newCardPersonaliseCmd(env, &f))
 	return cmd
@@ -88,9 +88,13 @@ func openEncoder(ctx context.Context, env *Env, f *cardFlags, keyed bool) (*perm
 	if err != nil {
 		return nil, nil, err
 	}
-	if err := waitForCard(ctx, r, name, f.wait); err != nil {
-		r.Close()
-		return nil, nil, err
+	// A zero wait leaves the waiting to the encoder, as the issue command
+	// needs: its card reaches the reader only when the printer feeds it.
+	if f.wait != 0 {
+		if err := waitForCard(ctx, r, name, f.wait); err != nil {
+			r.Close()
+			return nil, nil, err
+		}
 	}
 	closers := []func(){func() { r.Close() }}
 	done := func() {
@@ -142,8 +146,12 @@ func waitingNotice(env *Env) func(reader string) {
 // returns an error that names the reader and the fix. A cancelled ctx
 // returns the reader's own error.
 func waitForCard(ctx context.Context, r *pcsc.Reader, name string, wait time.Duration) error {
-	if wait <= 0 {
-		return fmt.Errorf("invalid --wait %s: give a positive duration such as 30s", wait)
+	if wait < 0 {
+		return fmt.Errorf("invalid --wait %s: give a positive duration such as 30s, or 0 to wait without limit", wait)
+	}
+	if wait == 0 {
+		_, err := r.WaitCard(ctx)
+		return err
 	}
 	waitCtx, cancel := context.WithTimeout(ctx, wait)
 	defer cancel()
