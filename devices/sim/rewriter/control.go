@@ -53,6 +53,8 @@ func (s *Sim) Control(line string) string {
 		}
 	}
 	switch {
+	case f[0] == "help":
+		return "ok commands: insert, remove, cover open|closed, nak N, corrupt N, hangup MS, status, help"
 	case f[0] == "status":
 		s.mu.Lock()
 		defer s.mu.Unlock()
