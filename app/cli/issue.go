@@ -16,6 +16,7 @@ import (
 	"permitdesk/app/issuance"
 	"permitdesk/app/operators"
 	appsync "permitdesk/app/sync"
+	"permitdesk/devices/pcsc"
 )
 
 // Environment variables for headless credentials.
@@ -145,7 +146,13 @@ func (ie *issuanceEnv) openWorker(ctx context.Context, env *Env) (*issuance.Work
 		printer.Close()
 		return nil, nil, fmt.Errorf("encoder: %w", err)
 	}
-	closeAll := func() { closeEnc(); printer.Close() }
+	probe, err := openProbe(env)
+	if err != nil {
+		closeEnc()
+		printer.Close()
+		return nil, nil, fmt.Errorf("encoder: %w", err)
+	}
+	closeAll := func() { probe.Close(); closeEnc(); printer.Close() }
 	faces, err := cardface.New(cardface.Options{FontFile: cfg.Printing.FontFile,
 		TemplateDir: cfg.Printing.TemplateDir, Logger: log})
 	if err != nil {
@@ -153,7 +160,7 @@ func (ie *issuanceEnv) openWorker(ctx context.Context, env *Env) (*issuance.Work
 		return nil, nil, err
 	}
 	w, err := issuance.NewWorker(issuance.WorkerOptions{Service: ie.svc, CardPath: &issuance.EvolisPath{Printer: printer},
-		Encoder: issuance.PermitCardEncoder{Encoder: enc}, Faces: issuance.CardFaces{Renderer: faces},
+		Encoder: issuance.PermitCardEncoder{Encoder: enc, Probe: probe}, Faces: issuance.CardFaces{Renderer: faces},
 		LockDir: cfg.DataDir, StepTimeout: cfg.Issuance.StepTimeout.Duration, Logger: log})
 	if err != nil {
 		closeAll()
@@ -169,6 +176,24 @@ func (ie *issuanceEnv) openWorker(ctx context.Context, env *Env) (*issuance.Work
 		fmt.Fprintf(env.ErrOut, "job %d was caught mid-way and is now %s: %s\n", j.ID, j.State, j.Attention)
 	}
 	return w, done, nil
+}
+
+// openProbe opens the encoder's reader a second time, without the waiting
+// notice, so the worker can check for a card left in it before a feed.
+func openProbe(env *Env) (*pcsc.Reader, error) {
+	cfg, err := env.Config()
+	if err != nil {
+		return nil, err
+	}
+	log, err := env.Logger()
+	if err != nil {
+		return nil, err
+	}
+	name, err := encoderName(cfg, &cardFlags{})
+	if err != nil {
+		return nil, err
+	}
+	return pcsc.Open(pcsc.Options{Reader: name, Logger: log})
 }
 
 func newIssueCmd(env *Env) *cobra.Command {

@@ -2,6 +2,7 @@ package issuance
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"image"
 	"sync"
@@ -10,6 +11,7 @@ import (
 	"permitdesk/app/cardface"
 	"permitdesk/app/permit"
 	"permitdesk/devices"
+	"permitdesk/devices/apdu"
 	"permitdesk/devices/evolis"
 	"permitdesk/devices/permitcard"
 )
@@ -150,10 +152,66 @@ func (a *EvolisPath) Status(ctx context.Context) (PrinterStatus, error) {
 	return st, nil
 }
 
+// Ready checks that the printer can take a card: cover closed and cards in
+// the feeder (evolis.Printer.Ready), the ribbon not at its end (Rcr), and
+// no card left inside.
+//
+// NOTE: the emulator (devices/sim/evolis) reports a jam only to a command
+// that moves a card, so a jam left uncleared is found by the feed, not here.
+func (a *EvolisPath) Ready(ctx context.Context) error {
+	if err := a.Printer.Ready(ctx); err != nil {
+		return err
+	}
+	if _, err := a.Printer.Command(ctx, "Rcr"); err != nil {
+		return err
+	}
+	pos, err := a.Printer.Position(ctx)
+	if err != nil {
+		return err
+	}
+	if pos != evolis.PositionNone {
+		return fmt.Errorf("a card is inside the printer at the %s position: resolve its job with "+
+			"permitdesk queue show, or take the card out", pos)
+	}
+	return nil
+}
+
 // PermitCardEncoder adapts the permit card encoding service (package
 // permitcard) to Encoder.
 type PermitCardEncoder struct {
 	Encoder *permitcard.Encoder
+	// Probe is the encoder's reader, opened without a waiting notice, for
+	// CardAtStation; nil means CardAtStation always reports no card.
+	Probe apdu.CardReader
+}
+
+// probeWait is how long CardAtStation waits for the reader to report a
+// card. A card already in the reader is reported at once (PC/SC returns the
+// current state on the first status call), so the wait only delays the
+// answer "no card".
+const probeWait = 300 * time.Millisecond
+
+// CardAtStation reports whether a card is already in the encoder's reader,
+// with its serial when the chip can be read.
+func (a PermitCardEncoder) CardAtStation(ctx context.Context) (string, bool, error) {
+	if a.Probe == nil {
+		return "", false, nil
+	}
+	wctx, cancel := context.WithTimeout(ctx, probeWait)
+	card, err := a.Probe.ConnectCard(wctx)
+	cancel()
+	switch {
+	case err != nil && ctx.Err() == nil && (errors.Is(err, devices.ErrTimeout) || errors.Is(err, devices.ErrNoCard)):
+		return "", false, nil
+	case err != nil:
+		return "", false, err
+	}
+	card.Close()
+	c, err := a.Encoder.Read(ctx, permitcard.ReadOptions{SkipPhoto: true})
+	if err != nil {
+		return "", true, nil
+	}
+	return c.Serial.String(), true, nil
 }
 
 // Personalise writes p with the central system's seal to the card at the

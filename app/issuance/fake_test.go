@@ -46,7 +46,8 @@ type machine struct {
 	before    map[string]error
 	after     map[string]error
 	block     map[string]bool
-	corrupt   bool // write a wrong holder name to the chip
+	corrupt   bool  // write a wrong holder name to the chip
+	notReady  error // returned by Ready until cleared, as a printer fault
 	delay     time.Duration
 	hook      func(point string)
 	calls     map[string]int
@@ -185,6 +186,24 @@ func (m *machine) Status(ctx context.Context) (PrinterStatus, error) {
 		return nil
 	})
 	return st, err
+}
+
+func (m *machine) Ready(ctx context.Context) error {
+	return m.op(ctx, "ready", func() error { return m.notReady })
+}
+
+// CardAtStation reports the card at the contactless station, which is the
+// encoder's reader.
+func (m *machine) CardAtStation(ctx context.Context) (string, bool, error) {
+	var serial string
+	var present bool
+	err := m.op(ctx, "probe", func() error {
+		if m.s.Station != nil {
+			serial, present = m.s.Station.Serial, true
+		}
+		return nil
+	})
+	return serial, present, err
 }
 
 func (m *machine) Personalise(ctx context.Context, p permit.Permit, seal permitcard.Seal) (string, error) {

@@ -66,7 +66,10 @@ func (w *Worker) step(ctx context.Context, j *Job, actor string) (*Job, error) {
 
 func (w *Worker) takeCard(ctx context.Context, j *Job, actor string) (*Job, error) {
 	if _, err := w.svc.sealFor(ctx, j.ApplicationID, j.Permit); err != nil {
-		return w.unsealed(j, err)
+		return w.untaken(j, err)
+	}
+	if err := w.preflight(ctx); err != nil {
+		return w.untaken(j, err)
 	}
 	return w.svc.move(ctx, j.ID, change{to: CardFed, expect: Queued, actor: actor, step: "card taken",
 		before: func(ctx context.Context, tx *sql.Tx, j *Job) error {
@@ -307,9 +310,10 @@ func (w *Worker) spoilCard(ctx context.Context, j *Job, actor, reason string) (*
 	return w.svc.spoil(ctx, j.ID, j.State, actor, reason)
 }
 
-// unsealed releases a queued job whose seal was rejected before a card was
-// taken, so it can run again after a sync.
-func (w *Worker) unsealed(j *Job, cause error) (*Job, error) {
+// untaken releases a queued job that stopped before a card was taken, such
+// as for a rejected seal or a printer that is not ready, so it can run again
+// once the cause is fixed.
+func (w *Worker) untaken(j *Job, cause error) (*Job, error) {
 	_, err := w.svc.db.ExecContext(context.Background(), `UPDATE jobs SET claimed_by = NULL
 		WHERE id = ? AND claimed_by = ?`, j.ID, w.owner)
 	return j, errors.Join(fmt.Errorf("job %d: no card taken: %w", j.ID, cause), err)

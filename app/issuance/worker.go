@@ -153,10 +153,15 @@ func (w *Worker) Run(ctx context.Context, actor string) error {
 			w.log.Error("claim failed", "err", err)
 		}
 		if j != nil {
-			if _, err := w.drive(ctx, j, actor); err != nil {
+			next, err := w.drive(ctx, j, actor)
+			if err != nil {
 				w.log.Warn("job stopped", "job", j.ID, "err", err)
 			}
-			continue
+			// A job that stopped before taking a card, such as for a printer
+			// fault, is queued again: wait before claiming it once more.
+			if err == nil || next == nil || next.State != Queued {
+				continue
+			}
 		}
 		select {
 		case <-ctx.Done():
