@@ -124,7 +124,7 @@ try {
       await page.getByLabel("账号").fill(login);
       await page.getByLabel("密码").fill(password);
       await page.keyboard.press("Enter");
-      await page.getByTestId("status-operator").getByText("测试受理员（受理员）").waitFor();
+      await page.getByTestId("status-operator").getByText("测试主管（主管）").waitFor();
       await page.getByRole("heading", { name: "制证队列" }).waitFor();
       await page.getByText("没有符合条件的任务。").waitFor();
     });
