@@ -7,12 +7,14 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
 	"permitdesk/app/cardface"
+	"permitdesk/app/config"
 	"permitdesk/app/issuance"
 	"permitdesk/app/operators"
 	appsync "permitdesk/app/sync"
@@ -161,7 +163,7 @@ func (ie *issuanceEnv) openWorker(ctx context.Context, env *Env) (*issuance.Work
 	}
 	w, err := issuance.NewWorker(issuance.WorkerOptions{Service: ie.svc, CardPath: &issuance.EvolisPath{Printer: printer},
 		Encoder: issuance.PermitCardEncoder{Encoder: enc, Probe: probe}, Faces: issuance.CardFaces{Renderer: faces},
-		LockDir: cfg.DataDir, StepTimeout: cfg.Issuance.StepTimeout.Duration, Logger: log})
+		FacesDir: facesDir(cfg), LockDir: cfg.DataDir, StepTimeout: cfg.Issuance.StepTimeout.Duration, Logger: log})
 	if err != nil {
 		closeAll()
 		return nil, nil, err
@@ -176,6 +178,15 @@ func (ie *issuanceEnv) openWorker(ctx context.Context, env *Env) (*issuance.Work
 		fmt.Fprintf(env.ErrOut, "job %d was caught mid-way and is now %s: %s\n", j.ID, j.State, j.Attention)
 	}
 	return w, done, nil
+}
+
+// facesDir returns printing.output_dir, or <data_dir>/faces when it is
+// empty.
+func facesDir(cfg config.Config) string {
+	if cfg.Printing.OutputDir != "" {
+		return cfg.Printing.OutputDir
+	}
+	return filepath.Join(cfg.DataDir, "faces")
 }
 
 // openProbe opens the encoder's reader a second time, without the waiting

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"image"
 	"time"
 
 	"permitdesk/app/permit"
@@ -233,6 +234,7 @@ func (w *Worker) print(ctx context.Context, j *Job, actor string) (*Job, error) 
 	if err != nil {
 		return w.spoilCard(ctx, j, actor, fmt.Sprintf("card faces could not be drawn: %v", err))
 	}
+	w.keepFaces(j, front, back)
 	err = w.call(ctx, "print", func(ctx context.Context) error {
 		return w.opt.CardPath.PrintFaces(ctx, front, back)
 	})
@@ -245,6 +247,17 @@ func (w *Worker) print(ctx context.Context, j *Job, actor string) (*Job, error) 
 		return w.settlePrint(ctx, j, actor, err)
 	}
 	return w.spoilCard(ctx, j, actor, fmt.Sprintf("print failed: %v", err))
+}
+
+// keepFaces saves the rendered faces for the record. A failure is logged
+// and does not stop the job, because the card already holds a written chip.
+func (w *Worker) keepFaces(j *Job, front, back image.Image) {
+	if w.opt.FacesDir == "" {
+		return
+	}
+	if err := saveFaces(w.opt.FacesDir, j, front, back); err != nil {
+		w.log.Error("saving card faces failed", "job", j.ID, "serial", serialOf(j), "err", err)
+	}
 }
 
 func (w *Worker) printed(ctx context.Context, j *Job, actor, step string) (*Job, error) {

@@ -32,6 +32,10 @@ type WorkerOptions struct {
 	CardPath CardPath
 	Encoder  Encoder
 	Faces    FaceRenderer
+	// FacesDir receives the rendered front and back of each card as PNG,
+	// job-<job id>-<card serial>-front.png and -back.png, written before
+	// the print; empty keeps none.
+	FacesDir string
 	// LockDir holds the printer's lock file, which stops a second process
 	// from driving the same printer; empty locks within this process only.
 	LockDir string
