@@ -235,6 +235,10 @@ func newIssueCmd(env *Env) *cobra.Command {
 }
 
 func runIssue(ctx context.Context, env *Env, appID string, handover bool) (*issuance.Job, error) {
+	appID, err := issuance.NormalizeApplicationID(appID)
+	if err != nil {
+		return nil, err
+	}
 	ie, err := openIssuance(ctx, env)
 	if err != nil {
 		return nil, err

@@ -12,6 +12,7 @@ import (
 	"permitdesk/app/operators"
 	"permitdesk/app/permit"
 	"permitdesk/app/store"
+	appsync "permitdesk/app/sync"
 )
 
 // issuers may queue, run and hand over jobs.
@@ -22,6 +23,10 @@ var issuers = []operators.Role{operators.Clerk, operators.Supervisor}
 // or that was cancelled or revoked.
 func (s *Service) Enqueue(ctx context.Context, sess *operators.Session, applicationID string) (*Job, error) {
 	if err := operators.Require(sess, issuers...); err != nil {
+		return nil, err
+	}
+	applicationID, err := NormalizeApplicationID(applicationID)
+	if err != nil {
 		return nil, err
 	}
 	p, err := s.permitFor(ctx, applicationID)
@@ -60,8 +65,14 @@ func (s *Service) permitFor(ctx context.Context, applicationID string) (permit.P
 		return permit.Permit{}, errors.New("no application source configured: set Options.Applications (the sync service)")
 	}
 	app, err := s.opt.Applications.Application(ctx, applicationID)
-	if err != nil {
+	if errors.Is(err, appsync.ErrApplicationNotFound) {
+		return permit.Permit{}, s.applicationNotFound(ctx, applicationID, err)
+	}
+	if err != nil && !strings.Contains(err.Error(), applicationID) {
 		return permit.Permit{}, fmt.Errorf("application %q: %w", applicationID, err)
+	}
+	if err != nil {
+		return permit.Permit{}, err
 	}
 	p := permit.FromApplication(app, s.now())
 	if err := p.Validate(); err != nil {

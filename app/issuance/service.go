@@ -18,6 +18,7 @@ import (
 var (
 	ErrBadTransition  = errors.New("transition not allowed")
 	ErrStateChanged   = errors.New("job changed meanwhile")
+	ErrAlreadyDone    = errors.New("nothing to do")
 	ErrJobOpen        = errors.New("application already has an open job")
 	ErrAlreadyIssued  = errors.New("permit already has an issued card")
 	ErrRevoked        = errors.New("application cancelled or permit revoked")
@@ -152,6 +153,9 @@ func (s *Service) move(ctx context.Context, id int64, c change) (*Job, error) {
 }
 
 func checkMove(j *Job, c change) error {
+	if j.State == c.to && j.State.Final() {
+		return fmt.Errorf("job %d is already %s: %w", j.ID, j.State, ErrAlreadyDone)
+	}
 	if c.expect != "" && j.State != c.expect {
 		return fmt.Errorf("%w: job %d is %s, expected %s", ErrStateChanged, j.ID, j.State, c.expect)
 	}

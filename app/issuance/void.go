@@ -95,6 +95,10 @@ func (s *Service) Reprint(ctx context.Context, sess *operators.Session, applicat
 	if strings.TrimSpace(reason) == "" {
 		return nil, errors.New("a reason is required for a reprint: say why the card is replaced")
 	}
+	applicationID, err := NormalizeApplicationID(applicationID)
+	if err != nil {
+		return nil, err
+	}
 	p, err := s.permitFor(ctx, applicationID)
 	if err != nil {
 		return nil, err
