@@ -66,12 +66,18 @@ func (s *session) reacquire(ctx context.Context, wait time.Duration) (Serial, er
 	backoff := 50 * time.Millisecond
 	for {
 		s.close()
-		if err := s.connect(wctx); err != nil {
-			return Serial{}, err
+		// pcscd can still list a card that has just left the field, so a
+		// connect that finds no card is retried like a failed read.
+		err := s.connect(wctx)
+		if err == nil {
+			var serial Serial
+			serial, _, err = s.readCardInfo(wctx)
+			if err == nil {
+				return serial, nil
+			}
 		}
-		serial, _, err := s.readCardInfo(wctx)
-		if err == nil || !s.recoverable(err) {
-			return serial, err
+		if !s.recoverable(err) {
+			return Serial{}, err
 		}
 		select {
 		case <-wctx.Done():
