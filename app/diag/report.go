@@ -2,7 +2,6 @@ package diag
 
 import (
 	"fmt"
-	"sort"
 	"time"
 )
 
@@ -151,16 +150,6 @@ func (l *checkList) skipRest(ids []string, reason string) {
 			l.skip(id, reason)
 		}
 	}
-}
-
-// sortedKeys returns the keys of m in order, for text output.
-func sortedKeys(m map[string]string) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
 
 func ms(d time.Duration) string { return fmt.Sprintf("%.1f", float64(d.Microseconds())/1000) }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -240,4 +239,3 @@ func (h *harness) physicalErrors(ctx context.Context, rec Reconciliation, final 
 	return errs
 }
 
-func lockDir(t testing.TB) string { return filepath.Join(t.TempDir()) }

@@ -70,21 +70,21 @@ type failureCase struct {
 	evidence string
 }
 
-var lostReply = fmt.Errorf("no reply: %w", devices.ErrUnconfirmed)
+var errLostReply = fmt.Errorf("no reply: %w", devices.ErrUnconfirmed)
 
 var failureCases = []failureCase{
 	{"feeder empty", func(m *machine) { m.before["feed"] = fmt.Errorf("feeder empty: %w", devices.ErrNoCard) },
 		Queued, "", "no card was fed"},
-	{"feed reply lost", func(m *machine) { m.after["feed"] = lostReply },
+	{"feed reply lost", func(m *machine) { m.after["feed"] = errLostReply },
 		NeedsAttention, ChoiceContinue, "feed to the contactless station was not confirmed"},
 	{"feed jam", func(m *machine) { m.after["feed"] = devices.Errorf("fake", "feed", "CARD_JAM", "card jam") },
 		Spoiled, ChoiceRetry, "feed failed"},
 	{"chip write refused", func(m *machine) {
 		m.before["personalise"] = devices.Errorf("fake", "personalise", "6982", "security status not satisfied")
 	}, Spoiled, ChoiceRetry, "chip write failed"},
-	{"chip write reply lost", func(m *machine) { m.after["personalise"] = lostReply },
+	{"chip write reply lost", func(m *machine) { m.after["personalise"] = errLostReply },
 		NeedsAttention, ChoiceContinue, "writing the chip was not confirmed"},
-	{"chip write lost before effect", func(m *machine) { m.before["personalise"] = lostReply },
+	{"chip write lost before effect", func(m *machine) { m.before["personalise"] = errLostReply },
 		NeedsAttention, ChoiceContinue, "writing the chip was not confirmed"},
 	{"chip write hangs", func(m *machine) { m.block["personalise"] = true },
 		NeedsAttention, ChoiceRetry, "timed out"},
@@ -93,13 +93,13 @@ var failureCases = []failureCase{
 		Spoiled, ChoiceRetry, "read-back failed"},
 	{"counter unreadable", func(m *machine) { m.before["status"] = devices.ErrNotConnected },
 		NeedsAttention, ChoiceContinue, "counter could not be read"},
-	{"print reply lost after print", func(m *machine) { m.after["print"] = lostReply },
+	{"print reply lost after print", func(m *machine) { m.after["print"] = errLostReply },
 		AwaitingHandover, "", ""},
-	{"print reply lost before print", func(m *machine) { m.before["print"] = lostReply },
+	{"print reply lost before print", func(m *machine) { m.before["print"] = errLostReply },
 		NeedsAttention, ChoiceRetry, "print not confirmed (printer counter 0 before printing, 0 now)"},
 	{"print ribbon error", func(m *machine) { m.before["print"] = devices.Errorf("fake", "print", "RIBBON", "ribbon") },
 		Spoiled, ChoiceRetry, "print failed"},
-	{"eject reply lost", func(m *machine) { m.after["eject"] = lostReply },
+	{"eject reply lost", func(m *machine) { m.after["eject"] = errLostReply },
 		NeedsAttention, ChoiceContinue, "eject not confirmed"},
 	{"eject jam then retry", func(m *machine) { m.before["eject"] = devices.Errorf("fake", "eject", "JAM", "jam") },
 		NeedsAttention, ChoiceRetry, "eject not confirmed"},
@@ -266,7 +266,7 @@ func TestContinueRefusesUnfinishedPrint(t *testing.T) {
 	h := openHarness(t, t.TempDir(), newMachine(stockCards), true)
 	w := h.worker(WorkerOptions{})
 	ctx := context.Background()
-	h.m.before["print"] = lostReply
+	h.m.before["print"] = errLostReply
 	j := h.enqueue("A1")
 	if got, _ := w.RunJob(ctx, j.ID, "clerk1"); got.State != NeedsAttention {
 		t.Fatalf("state %s, want needs_attention", got.State)
