@@ -146,9 +146,13 @@ func (w *Worker) retry(ctx context.Context, j *Job, actor string) (*Job, error) 
 			return w.RunJob(ctx, j.ID, actor)
 		}
 	case Spoiled:
+	case Queued:
+		// A queued job holds no card, such as one that stopped before taking
+		// a card because the printer was not ready: retrying runs it.
+		return w.RunJob(ctx, j.ID, actor)
 	default:
-		return nil, fmt.Errorf("%w: job %d is %s; only spoiled jobs and jobs that need attention can be "+
-			"retried", ErrBadTransition, j.ID, j.State)
+		return nil, fmt.Errorf("%w: job %d is %s; only queued and spoiled jobs and jobs that need "+
+			"attention can be retried", ErrBadTransition, j.ID, j.State)
 	}
 	if _, err := w.svc.requeue(ctx, j.ID, actor); err != nil {
 		return nil, err
