@@ -207,8 +207,17 @@ func (a PermitCardEncoder) CardAtStation(ctx context.Context) (string, bool, err
 		return "", false, err
 	}
 	card.Close()
-	c, err := a.Encoder.Read(ctx, permitcard.ReadOptions{SkipPhoto: true})
-	if err != nil {
+	rctx, cancel := context.WithTimeout(ctx, probeWait)
+	c, err := a.Encoder.Read(rctx, permitcard.ReadOptions{SkipPhoto: true})
+	cancel()
+	switch {
+	case err != nil && ctx.Err() == nil && (errors.Is(err, devices.ErrCardRemoved) ||
+		errors.Is(err, devices.ErrNoCard) || errors.Is(err, devices.ErrTimeout) ||
+		errors.Is(err, context.DeadlineExceeded)):
+		// pcscd lists a card that has just left the field for a moment;
+		// one that is gone by the time it is read is not in the reader.
+		return "", false, nil
+	case err != nil:
 		return "", true, nil
 	}
 	return c.Serial.String(), true, nil
