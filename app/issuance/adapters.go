@@ -191,6 +191,11 @@ type PermitCardEncoder struct {
 // answer "no card".
 const probeWait = 300 * time.Millisecond
 
+// probeReadWait bounds the read of a card that the probe found. A card that
+// stays listed but answers nothing within it has left the field; a real
+// card answers the few short reads in well under a second.
+const probeReadWait = 3 * time.Second
+
 // CardAtStation reports whether a card is already in the encoder's reader,
 // with its serial when the chip can be read.
 func (a PermitCardEncoder) CardAtStation(ctx context.Context) (string, bool, error) {
@@ -207,7 +212,7 @@ func (a PermitCardEncoder) CardAtStation(ctx context.Context) (string, bool, err
 		return "", false, err
 	}
 	card.Close()
-	rctx, cancel := context.WithTimeout(ctx, probeWait)
+	rctx, cancel := context.WithTimeout(ctx, probeReadWait)
 	c, err := a.Encoder.Read(rctx, permitcard.ReadOptions{SkipPhoto: true})
 	cancel()
 	switch {

@@ -238,4 +238,3 @@ func (h *harness) physicalErrors(ctx context.Context, rec Reconciliation, final 
 	}
 	return errs
 }
-
