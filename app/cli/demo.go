@@ -18,6 +18,7 @@ import (
 	"permitdesk/central/api"
 	centralstore "permitdesk/central/store"
 	"permitdesk/devices/idcard"
+	"permitdesk/devices/pcsc"
 	"permitdesk/devices/permitcard"
 )
 
@@ -430,7 +431,7 @@ func (d *demo) dumpCard(ctx context.Context, serial, name string) (permitcard.Ca
 	if _, err := d.cli(ctx, nobody, "sim", "control", sock, "insert", serial); err != nil {
 		return permitcard.Card{}, "", err
 	}
-	defer d.cli(ctx, nobody, "sim", "control", sock, "remove")
+	defer d.removeCard(ctx)
 	b, err := d.cli(ctx, nobody, "card", "dump", "--json")
 	if err != nil {
 		return permitcard.Card{}, "", err
@@ -440,6 +441,29 @@ func (d *demo) dumpCard(ctx context.Context, serial, name string) (permitcard.Ca
 		return permitcard.Card{}, "", fmt.Errorf("card dump --json: %w", err)
 	}
 	return c, name, os.WriteFile(filepath.Join(d.opts.out, name), b, 0o644)
+}
+
+// removeCard takes the card out of the encoder reader and waits until
+// pcscd reports the reader empty, as a clerk's hand does, so the next
+// issuance does not find the card still listed.
+func (d *demo) removeCard(ctx context.Context) {
+	d.cli(ctx, nobody, "sim", "control", filepath.Join(d.opts.stack, stackCardSocket), "remove")
+	env := &Env{ConfigPath: d.config, Out: io.Discard, ErrOut: io.Discard}
+	defer env.Close()
+	cfg, err := env.Config()
+	if err != nil {
+		return
+	}
+	r, err := pcsc.Open(pcsc.Options{Reader: cfg.Devices.Encoder.Name})
+	if err != nil {
+		return
+	}
+	defer r.Close()
+	wctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	if err := r.WaitRemoved(wctx); err != nil {
+		d.logf("   the encoder reader still lists a card: %v", err)
+	}
 }
 
 func copyFile(from, to string) error {
@@ -471,7 +495,7 @@ func (d *demo) rewrite(ctx context.Context) error {
 		return err
 	}
 	_, rerr := d.cli(ctx, asTechnician, "rewrite", "--house-code", target.HouseCode, "--json")
-	d.cli(ctx, nobody, "sim", "control", sock, "remove")
+	d.removeCard(ctx)
 	if rerr != nil {
 		return rerr
 	}
