@@ -30,15 +30,11 @@ lint: setup
 	npm --prefix frontend run --silent typecheck
 	npm --prefix frontend run --silent lint
 
-## demo: open the desktop window (needs a display)
+## demo: the main job on the emulated station (scripts/demo): with a display
+## it opens the window on it; without one it issues three cards, rewrites an
+## address, syncs, and writes faces, chip dumps and summary.json to demo/out
 demo: build
-	@if [ -n "$$DISPLAY" ] || [ -n "$$WAYLAND_DISPLAY" ]; then \
-		$(BINARY); \
-	else \
-		echo "No display: run 'xvfb-run -a $(BINARY)' for a headless window,"; \
-		echo "'make screenshot' to capture each screen into docs/screenshots,"; \
-		echo "or '$(BINARY) --help' for the headless commands."; \
-	fi
+	scripts/demo $(BINARY)
 
 ## screenshot: capture each screen of the real window, on the emulated
 ## station, into docs/screenshots
