@@ -328,8 +328,8 @@ func startDevices(ctx context.Context, g *errgroup.Group, o stackOptions, apps [
 	return startIDReader(ctx, g, o, apps, log)
 }
 
-// cardSlot tells the card emulator that a card reached or left the printer's
-// contactless station.
+// cardSlot inserts a blank card into the card emulator when the printer
+// moves a card to its contactless station, and removes it on eject.
 type cardSlot struct{ e *simcard.Emulator }
 
 func (s cardSlot) Insert(context.Context) (string, error) {
@@ -426,8 +426,8 @@ func identityOf(a seed.Application) (idcard.Identity, error) {
 		return idcard.Identity{}, err
 	}
 	birth := idcard.DateOf(a.Holder.BirthDate.Time)
-	// An adult's ID card is valid for 20 years; the reader shows a card
-	// issued five years ago, so it is valid on any demo day.
+	// An adult's ID card is valid for 20 years. The emulated card was
+	// issued five years before today, so it is valid on any demo day.
 	issued := idcard.DateOf(time.Now().AddDate(-5, 0, 0))
 	return idcard.Identity{
 		CardType: idcard.Resident, Name: a.Holder.Name, Sex: idcard.Sex(a.Holder.Sex),
