@@ -10,7 +10,7 @@
 // inserted by hand is detected.
 //
 // Limits: the chain proves the log was not changed without recomputing every
-// later hash. Someone who can write the database file and knows the scheme can
+// later hash. Someone who can write the database file and understands the scheme can
 // rewrite the whole chain; exporting the log off the workstation regularly
 // is the defence against that.
 package audit
@@ -49,7 +49,7 @@ const (
 // System is the actor for entries made by the workstation itself.
 const System = "system"
 
-// TimeFormat is how timestamps are stored: UTC with fixed-width nanoseconds,
+// TimeFormat is the layout of stored timestamps: UTC with fixed-width nanoseconds,
 // so that text order is time order.
 const TimeFormat = "2006-01-02T15:04:05.000000000Z"
 

@@ -1,5 +1,5 @@
-// Package cli holds permitdesk's commands. Each file adds one command group;
-// the commands parse flags, build the services they need from the
+// Package cli contains permitdesk's commands. Each file adds one command
+// group. The commands parse flags, build the services they need from the
 // configuration, and print results as text or, with --json, as JSON.
 package cli
 
@@ -37,7 +37,7 @@ var OpenDesktop func() int
 // the environment.
 const desktopConfigEnv = "PERMITDESK_CONFIG"
 
-// Env is what every command shares: the parsed flags and, once loaded, the
+// Env is the state every command shares: the parsed flags and, once loaded, the
 // configuration, the logger and the database.
 type Env struct {
 	ConfigPath string

@@ -192,8 +192,8 @@ type PermitCardEncoder struct {
 const probeWait = 50 * time.Millisecond
 
 // probeReadWait bounds the read of a card that the probe found. A card that
-// stays listed but answers nothing within it has left the field. A permit
-// card answers these few short reads in about 0.2 s at 106 kbit/s (an
+// stays listed but returns nothing within it has left the field. A permit
+// card completes these few short reads in about 0.2 s at 106 kbit/s (an
 // estimate from the air-time model in devices/sim/card).
 const probeReadWait = time.Second
 
@@ -220,7 +220,7 @@ func (a PermitCardEncoder) CardAtStation(ctx context.Context) (string, bool, err
 	case err != nil && ctx.Err() == nil && (errors.Is(err, devices.ErrCardRemoved) ||
 		errors.Is(err, devices.ErrNoCard) || errors.Is(err, devices.ErrTimeout) ||
 		errors.Is(err, context.DeadlineExceeded)):
-		// pcscd lists a card that has just left the field for a moment;
+		// pcscd lists a card that has just left the field for a moment, so
 		// one that is gone by the time it is read is not in the reader.
 		return "", false, nil
 	case err != nil:

@@ -13,7 +13,7 @@ type State string
 
 // Job states. A state names either an action that may have started
 // (chip_writing, strip_printing) or a result (chip_updated, done,
-// rolled_back), so after a crash the stored state tells what the card may
+// rolled_back), so after a crash the stored state shows what the card may
 // contain.
 const (
 	ChipWriting    State = "chip_writing"    // writing history, address and commit marker
@@ -130,8 +130,8 @@ type CardView struct {
 type Proposal struct {
 	Card       CardView `json:"card"`
 	NewAddress Address  `json:"newAddress"`
-	// LookupOnline is true when the central register answered; false means
-	// the cached register answered, as of LookupAsOf.
+	// LookupOnline is true when the address came from the central register.
+	// False means it came from the cached register, as of LookupAsOf.
 	LookupOnline bool      `json:"lookupOnline"`
 	LookupAsOf   time.Time `json:"lookupAsOf"`
 }
@@ -156,7 +156,7 @@ type Job struct {
 	NewSequence int   `json:"newSequence,omitempty"`
 	State       State `json:"state"`
 	// AttentionFrom is the state the job was in when it needed attention;
-	// Attention says what is known.
+	// Attention describes what is known.
 	AttentionFrom State     `json:"attentionFrom,omitempty"`
 	Attention     string    `json:"attention,omitempty"`
 	Choices       []Choice  `json:"choices"`
@@ -186,7 +186,7 @@ type Progress struct {
 	At      time.Time `json:"at"`
 }
 
-// ChipCondition is what the chip holds compared with a job.
+// ChipCondition is the state of the chip compared with a job.
 type ChipCondition string
 
 // Chip conditions.

@@ -46,7 +46,7 @@ func NewExchanger(tx Transmitter, opts ExchangeOptions) *Exchanger {
 func (x *Exchanger) Extended() bool { return x.opts.Extended }
 
 // Exchange sends c and returns the final response with all GET RESPONSE data
-// joined. It answers 61xx with GET RESPONSE and 6Cxx by repeating c with
+// joined. It handles 61xx with GET RESPONSE and 6Cxx by repeating c with
 // Le = xx. A status other than 9000 is returned in the Response, not as an
 // error; the error is for transport failures and malformed responses.
 func (x *Exchanger) Exchange(ctx context.Context, c Command) (Response, error) {
