@@ -25,7 +25,7 @@ func (s *Service) checkCentral(ctx context.Context) []Check {
 	l := checkList{device: "central"}
 	c := s.opts.Config.Central
 	if c.URL == "" {
-		l.skipRest(centralCheckIDs, "offline-only station: central.url is not set")
+		l.skipRest(centralCheckIDs, "offline_only", "offline-only station: central.url is not set")
 		return l.checks
 	}
 	s.checkCertificates(&l)
@@ -33,7 +33,7 @@ func (s *Service) checkCentral(ctx context.Context) []Check {
 		s.checkAPI(ctx, &l)
 	}
 	s.checkLastSync(ctx, &l)
-	l.skipRest(centralCheckIDs, "the central system cannot be reached")
+	l.skipRest(centralCheckIDs, "prerequisite", "the central system cannot be reached")
 	return l.checks
 }
 
@@ -49,7 +49,8 @@ func (s *Service) checkCertificates(l *checkList) {
 		cert, err := readCert(f.path)
 		if err != nil {
 			l.fail("central.certificates", err.Error(), "install the "+f.name+" certificate at "+f.path+
-				", or correct central."+map[string]string{"ca": "ca_file", "station": "cert_file"}[f.name], d)
+				", or correct central."+map[string]string{"ca": "ca_file", "station": "cert_file"}[f.name], d).
+				variant("read_failed")
 			return
 		}
 		left := cert.NotAfter.Sub(now)
@@ -66,8 +67,16 @@ func (s *Service) checkCertificates(l *checkList) {
 		l.pass("central.certificates", "certificates valid for more than "+
 			fmt.Sprintf("%d days", int(s.opts.CertWarn.Hours()/24)), d)
 	default:
-		l.add("central.certificates", worst, reason, fix, d)
+		l.add("central.certificates", worst, reason, fix, d).variant(certVariant(worst))
 	}
+}
+
+// certVariant is the code variant of a certificate status from certStatus.
+func certVariant(st Status) string {
+	if st == StatusFail {
+		return "expired"
+	}
+	return "expiring"
 }
 
 func certStatus(name string, cert *x509.Certificate, left, warn time.Duration) (Status, string, string) {
@@ -105,7 +114,7 @@ func readCert(path string) (*x509.Certificate, error) {
 func (s *Service) checkTLS(ctx context.Context, l *checkList) bool {
 	host, cfg, problem, fix := s.tlsTarget()
 	if problem != "" {
-		l.fail("central.tls", problem, fix, nil)
+		l.fail("central.tls", problem, fix, nil).variant("config")
 		return false
 	}
 	dialer := &tls.Dialer{NetDialer: &net.Dialer{Timeout: s.opts.CentralTimeout}, Config: cfg}
@@ -114,7 +123,8 @@ func (s *Service) checkTLS(ctx context.Context, l *checkList) bool {
 	start := time.Now()
 	conn, err := dialer.DialContext(ctx, "tcp", host)
 	if err != nil {
-		l.fail("central.tls", fmt.Sprintf("TLS handshake with %s failed: %v", host, err), tlsFix(err), nil)
+		l.fail("central.tls", fmt.Sprintf("TLS handshake with %s failed: %v", host, err), tlsFix(err), nil).
+			variant("handshake_failed")
 		return false
 	}
 	defer conn.Close()
@@ -129,7 +139,7 @@ func (s *Service) checkTLS(ctx context.Context, l *checkList) bool {
 		d["server_not_after"] = peer.NotAfter.UTC().Format(time.RFC3339)
 		left := peer.NotAfter.Sub(s.opts.Now())
 		if status, reason, fix := certStatus("server", peer, left, s.opts.CertWarn); status != StatusPass {
-			l.add("central.tls", status, reason, fix, d)
+			l.add("central.tls", status, reason, fix, d).variant(certVariant(status))
 			return true
 		}
 	}
@@ -181,13 +191,13 @@ func (s *Service) checkAPI(ctx context.Context, l *checkList) {
 	client, err := sync.NewClient(sync.ClientOptions{BaseURL: c.URL, CAFile: c.CAFile, CertFile: c.CertFile,
 		KeyFile: c.KeyFile, Timeout: s.opts.CentralTimeout, Now: s.opts.Now})
 	if err != nil {
-		l.fail("central.latency", "building the API client failed: "+err.Error(), "check the [central] section", nil)
+		l.fail("central.latency", "building the API client failed: "+err.Error(), "check the [central] section", nil).variant("client_failed")
 		return
 	}
 	defer client.Close()
 	_, obs, err := client.Time(ctx)
 	if err != nil {
-		l.fail("central.latency", "the time request failed: "+err.Error(), tlsFix(err), nil)
+		l.fail("central.latency", "the time request failed: "+err.Error(), tlsFix(err), nil).variant("request_failed")
 		return
 	}
 	latency := obs.Received.Sub(obs.Sent)
@@ -220,7 +230,7 @@ func (s *Service) checkSkew(l *checkList, skew time.Duration) {
 // checkLastSync reads the stored link state.
 func (s *Service) checkLastSync(ctx context.Context, l *checkList) {
 	if s.opts.DB == nil {
-		l.skip("central.last_sync", "the database is not open")
+		l.skip("central.last_sync", "no_database", "the database is not open")
 		return
 	}
 	svc, err := sync.New(sync.Options{DB: s.opts.DB, StationID: s.opts.Config.StationID, Now: s.opts.Now})
@@ -238,15 +248,16 @@ func (s *Service) checkLastSync(ctx context.Context, l *checkList) {
 	fix := "check the central checks above; the station works offline and sends its records when the link is back"
 	switch {
 	case st.LastSuccess == nil:
-		l.warn("central.last_sync", "the station has never synced with the central system", fix, d)
+		l.warn("central.last_sync", "the station has never synced with the central system", fix, d).variant("never")
 	case st.OfflineSince != nil:
 		d["last_success"] = st.LastSuccess.UTC().Format(time.RFC3339)
 		d["offline_since"] = st.OfflineSince.UTC().Format(time.RFC3339)
-		l.warn("central.last_sync", fmt.Sprintf("offline since %s: %s", d["offline_since"], st.LastError), fix, d)
+		l.warn("central.last_sync", fmt.Sprintf("offline since %s: %s", d["offline_since"], st.LastError), fix, d).
+			variant("offline")
 	case s.opts.Now().Sub(*st.LastSuccess) > s.opts.SyncStale:
 		d["last_success"] = st.LastSuccess.UTC().Format(time.RFC3339)
 		l.warn("central.last_sync", "the last successful sync was at "+d["last_success"],
-			"check that the permitdesk application is running; it syncs in the background", d)
+			"check that the permitdesk application is running; it syncs in the background", d).variant("stale")
 	default:
 		d["last_success"] = st.LastSuccess.UTC().Format(time.RFC3339)
 		l.pass("central.last_sync", "last successful sync at "+d["last_success"], d)

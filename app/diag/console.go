@@ -123,8 +123,9 @@ func (s *Service) APDU(ctx context.Context, sess *operators.Session, req APDUReq
 		req.Device = "encoder"
 	}
 	raw, cmd, err := parseAPDU(req.Hex)
-	u := consoleUse{console: "apdu", device: req.Device, confirmed: req.Confirm, command: "unparsable input",
-		changes: true}
+	// Unparsable input is never sent, so it is rejected without asking for
+	// a confirmation first.
+	u := consoleUse{console: "apdu", device: req.Device, confirmed: req.Confirm, command: "unparsable input"}
 	if err == nil {
 		u.command = fmt.Sprintf("%02X%02X%02X%02X Lc=%d (%s)", cmd.CLA, cmd.INS, cmd.P1, cmd.P2, len(cmd.Data),
 			cmd.Name())
@@ -257,8 +258,8 @@ type PrinterCommandResult struct {
 func (s *Service) PrinterCommand(ctx context.Context, sess *operators.Session,
 	req PrinterCommandRequest) (PrinterCommandResult, error) {
 	cmd, params, perr := parsePrinterCommand(req.Command)
-	u := consoleUse{console: "printer", device: "printer", command: req.Command, changes: !strings.HasPrefix(cmd, "R"),
-		confirmed: req.Confirm}
+	u := consoleUse{console: "printer", device: "printer", command: req.Command,
+		changes: perr == nil && !strings.HasPrefix(cmd, "R"), confirmed: req.Confirm}
 	if err := s.admit(ctx, sess, &u); err != nil {
 		return PrinterCommandResult{}, err
 	}

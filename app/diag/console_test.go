@@ -90,8 +90,8 @@ func TestPrinterConsole(t *testing.T) {
 	if res, err := s.PrinterCommand(ctx, tech, PrinterCommandRequest{Command: "Pc;k;=;12", Confirm: true}); err != nil || res.Reply != "OK" {
 		t.Errorf("confirmed Pc: reply %q err %v, want OK", res.Reply, err)
 	}
-	if _, err := s.PrinterCommand(ctx, tech, PrinterCommandRequest{Command: "Db;k;2", Confirm: true}); !errors.Is(err, ErrInvalidCommand) {
-		t.Errorf("download: err %v, want ErrInvalidCommand", err)
+	if _, err := s.PrinterCommand(ctx, tech, PrinterCommandRequest{Command: "Db;k;2"}); !errors.Is(err, ErrInvalidCommand) {
+		t.Errorf("download: err %v, want ErrInvalidCommand without a confirmation", err)
 	}
 	sim.SetCoverOpen(true)
 	res, err = s.PrinterCommand(ctx, tech, PrinterCommandRequest{Command: "Sic", Confirm: true})
@@ -145,5 +145,23 @@ func TestAPDUChanges(t *testing.T) {
 		if got := apduChanges(cmd); got != tc.changes {
 			t.Errorf("%s: changes %v, want %v", tc.hex, got, tc.changes)
 		}
+	}
+}
+
+// TestAPDUConsoleRejectsBadHex checks that input which is never sent is
+// rejected as invalid at once, without asking for a confirmation first.
+func TestAPDUConsoleRejectsBadHex(t *testing.T) {
+	cfg := testConfig(t)
+	db := openDB(t, cfg)
+	tech := sessions(t, db)[operators.Technician]
+	s := New(Options{Config: cfg, DB: db})
+	for _, hex := range []string{"00 A4 zz", "00"} {
+		_, err := s.APDU(context.Background(), tech, APDURequest{Hex: hex})
+		if !errors.Is(err, ErrInvalidCommand) {
+			t.Errorf("APDU %q: err %v, want ErrInvalidCommand", hex, err)
+		}
+	}
+	if recs := consoleRecords(t, db); len(recs) != 4 {
+		t.Errorf("%d console records, want a request and an error for each input: %v", len(recs), recs)
 	}
 }

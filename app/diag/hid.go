@@ -35,7 +35,7 @@ func hidFilter(h config.HIDDevice, field string) (hidio.Filter, error) {
 func (s *Service) findHID(l *checkList, id string, h config.HIDDevice, field string) (hidio.Filter, bool) {
 	f, err := hidFilter(h, field)
 	if err != nil {
-		l.fail(id, err.Error(), "correct "+field+" in the configuration", nil)
+		l.fail(id, err.Error(), "correct "+field+" in the configuration", nil).variant("config_invalid")
 		return f, false
 	}
 	info, err := hidio.Find(s.opts.HID, f)
@@ -44,7 +44,7 @@ func (s *Service) findHID(l *checkList, id string, h config.HIDDevice, field str
 		if errors.Is(err, hidio.ErrAmbiguous) {
 			fix = "set " + field + ".serial to the serial number of the device to use"
 		}
-		l.fail(id, err.Error(), fix, nil)
+		l.fail(id, err.Error(), fix, nil).variant("not_found")
 		return f, false
 	}
 	l.pass(id, fmt.Sprintf("%s %s %s found", info.ID(), info.Manufacturer, info.Product),
@@ -60,18 +60,18 @@ func (s *Service) openIDReader(l *checkList) *idreader.Reader {
 	opts := idreader.Options{Name: "idreader", Timeout: s.deviceTimeout(c.Timeout.Duration), Logger: s.log}
 	if c.Transport == "hid" {
 		if c.HID.VendorID == "" {
-			l.skipRest(idReaderCheckIDs, "not configured: set devices.idreader.hid.vendor_id to enable it")
+			l.skipRest(idReaderCheckIDs, "not_configured", "not configured: set devices.idreader.hid.vendor_id to enable it")
 			return nil
 		}
 		f, ok := s.findHID(l, "idreader.port", c.HID, "devices.idreader.hid")
 		if !ok {
-			l.skipRest(idReaderCheckIDs, "the reader is not attached")
+			l.skipRest(idReaderCheckIDs, "prerequisite", "the reader is not attached")
 			return nil
 		}
 		r, err := idreader.OpenHID(s.opts.HID, f, opts)
 		if err != nil {
 			l.fail("idreader.sam", "opening the reader failed: "+err.Error(),
-				"close other programs that use the ID card reader, or plug it in again", nil)
+				"close other programs that use the ID card reader, or plug it in again", nil).variant("open_failed")
 			return nil
 		}
 		return r
@@ -81,20 +81,20 @@ func (s *Service) openIDReader(l *checkList) *idreader.Reader {
 
 func (s *Service) openSerialIDReader(l *checkList, c config.IDReader, opts idreader.Options) *idreader.Reader {
 	if c.Port == "" && c.USBSerial == "" {
-		l.skipRest(idReaderCheckIDs, "not configured: set devices.idreader.port to enable it")
+		l.skipRest(idReaderCheckIDs, "not_configured", "not configured: set devices.idreader.port to enable it")
 		return nil
 	}
 	path, problem := probePort("devices.idreader", c.SerialDevice, false)
 	if problem != nil {
-		l.fail("idreader.port", problem.reason, problem.fix, map[string]string{"path": path})
-		l.skipRest(idReaderCheckIDs, "the port cannot be used")
+		l.fail("idreader.port", problem.reason, problem.fix, map[string]string{"path": path}).variant(problem.variant)
+		l.skipRest(idReaderCheckIDs, "prerequisite", "the port cannot be used")
 		return nil
 	}
 	r, err := idreader.OpenSerial(serialport.Options{Path: path, Baud: c.Baud, FlowControl: c.FlowControl}, opts)
 	if err != nil {
 		l.fail("idreader.port", fmt.Sprintf("opening %s failed: %v", path, err),
-			"check the cable and the USB serial adapter", map[string]string{"path": path})
-		l.skipRest(idReaderCheckIDs, "the port cannot be used")
+			"check the cable and the USB serial adapter", map[string]string{"path": path}).variant("open_failed")
+		l.skipRest(idReaderCheckIDs, "prerequisite", "the port cannot be used")
 		return nil
 	}
 	l.pass("idreader.port", "port "+path+" opened", map[string]string{"path": path})
@@ -106,17 +106,17 @@ func (s *Service) checkIDReader(ctx context.Context) []Check {
 	l := checkList{device: "idreader"}
 	r := s.openIDReader(&l)
 	if r == nil {
-		l.skipRest(idReaderCheckIDs, "the reader cannot be used")
+		l.skipRest(idReaderCheckIDs, "prerequisite", "the reader cannot be used")
 		return l.checks
 	}
 	defer r.Close()
 	if err := r.Status(ctx); err != nil {
-		l.fail("idreader.sam", "the SAM self-check failed: "+err.Error(), idReaderFix(err), nil)
+		l.fail("idreader.sam", "the SAM self-check failed: "+err.Error(), idReaderFix(err), nil).variant("self_check")
 		return l.checks
 	}
 	id, err := r.SAMID(ctx)
 	if err != nil {
-		l.fail("idreader.sam", "reading the SAM id failed: "+err.Error(), idReaderFix(err), nil)
+		l.fail("idreader.sam", "reading the SAM id failed: "+err.Error(), idReaderFix(err), nil).variant("sam_id")
 		return l.checks
 	}
 	id = groupHex(id)
@@ -165,10 +165,10 @@ func (s *Service) testRead(ctx context.Context, timeout time.Duration) Check {
 	defer cancel()
 	rec, err := r.WaitRead(ctx, 200*time.Millisecond, false)
 	if err != nil {
-		return failCheck("idreader.test_read", "idreader", "reading the ID card failed: "+
+		return failCheck("idreader.test_read", "idreader", "read_failed", "reading the ID card failed: "+
 			Redact(err.Error()), idReaderFix(err))
 	}
-	return Check{ID: "idreader.test_read", Device: "idreader", Status: StatusPass,
+	return Check{ID: "idreader.test_read", Code: "idreader.test_read.pass", Device: "idreader", Status: StatusPass,
 		Reason: "ID card read: " + logging.MaskID(rec.Identity.Number), Details: map[string]string{
 			"id_number": logging.MaskID(rec.Identity.Number), "card_type": string(rec.Identity.CardType),
 			"photo_bytes": strconv.Itoa(len(rec.Photo))}}
@@ -179,7 +179,7 @@ func (s *Service) checkScanner() []Check {
 	l := checkList{device: "scanner"}
 	c := s.opts.Config.Devices.Scanner
 	if c.VendorID == "" {
-		l.skip("scanner.device", "not configured: set devices.scanner.vendor_id to enable it")
+		l.skip("scanner.device", "not_configured", "not configured: set devices.scanner.vendor_id to enable it")
 		return l.checks
 	}
 	s.findHID(&l, "scanner.device", c, "devices.scanner")
@@ -191,7 +191,7 @@ func (s *Service) testScan(ctx context.Context, timeout time.Duration) Check {
 	l := checkList{device: "scanner"}
 	c := s.opts.Config.Devices.Scanner
 	if c.VendorID == "" {
-		return failCheck("scanner.test_scan", "scanner", "no scanner configured",
+		return failCheck("scanner.test_scan", "scanner", "not_configured", "no scanner configured",
 			"set devices.scanner.vendor_id and product_id")
 	}
 	f, ok := s.findHID(&l, "scanner.device", c, "devices.scanner")
@@ -200,7 +200,7 @@ func (s *Service) testScan(ctx context.Context, timeout time.Duration) Check {
 	}
 	sc, err := scanner.Open(s.opts.HID, f, scanner.Options{Logger: s.log})
 	if err != nil {
-		return failCheck("scanner.test_scan", "scanner", "opening the scanner failed: "+err.Error(),
+		return failCheck("scanner.test_scan", "scanner", "open_failed", "opening the scanner failed: "+err.Error(),
 			"close other programs that use the scanner, or plug it in again")
 	}
 	defer sc.Close()
@@ -208,12 +208,12 @@ func (s *Service) testScan(ctx context.Context, timeout time.Duration) Check {
 	defer cancel()
 	scan, err := sc.Next(ctx)
 	if err != nil {
-		return failCheck("scanner.test_scan", "scanner", fmt.Sprintf("no scan within %s: %v", timeout, err),
+		return failCheck("scanner.test_scan", "scanner", "no_scan", fmt.Sprintf("no scan within %s: %v", timeout, err),
 			"scan a barcode while the test runs; if the scanner beeps but nothing arrives, set it to "+
 				"HID POS mode with the vendor's configuration barcode")
 	}
 	text, _ := scan.Text()
-	return Check{ID: "scanner.test_scan", Device: "scanner", Status: StatusPass,
+	return Check{ID: "scanner.test_scan", Code: "scanner.test_scan.pass", Device: "scanner", Status: StatusPass,
 		Reason: fmt.Sprintf("scanned %s, %d bytes", scan.SymbologyName(), len(scan.Data)),
 		Details: map[string]string{"symbology": scan.Symbology, "bytes": strconv.Itoa(len(scan.Data)),
 			"text": Redact(text)}}

@@ -75,9 +75,10 @@ func (s *Service) checkPCSCD(ctx context.Context) ([]Check, []string, error) {
 	readers, err := s.opts.PCSC.Readers(ctx)
 	switch {
 	case errors.Is(err, pcsc.ErrServiceLost):
-		l.fail("pcscd.service", "the PC/SC daemon (pcscd) is not running: "+err.Error(), pcscdFix, nil)
+		l.fail("pcscd.service", "the PC/SC daemon (pcscd) is not running: "+err.Error(), pcscdFix, nil).
+			variant("not_running")
 	case err != nil:
-		l.fail("pcscd.service", "listing PC/SC readers failed: "+err.Error(), pcscdFix, nil)
+		l.fail("pcscd.service", "listing PC/SC readers failed: "+err.Error(), pcscdFix, nil).variant("list_failed")
 	default:
 		l.pass("pcscd.service", fmt.Sprintf("pcscd answers with %d reader(s)", len(readers)),
 			map[string]string{"readers": strings.Join(readers, "; ")})
@@ -110,25 +111,25 @@ func (s *Service) checkReader(ctx context.Context, role readerRole, readers []st
 		ids = []string{"psam.reader", "psam.card", "psam.atr", "psam.rtt", "psam.keys"}
 	}
 	if role.cfg.Name == "" {
-		l.skipRest(ids, "not configured: set "+role.field+" to enable it")
+		l.skipRest(ids, "not_configured", "not configured: set "+role.field+" to enable it")
 		return l.checks
 	}
 	if listErr != nil {
-		l.fail(role.device+".reader", "cannot list readers: "+listErr.Error(), pcscdFix, nil)
-		l.skipRest(ids, "PC/SC is not available")
+		l.fail(role.device+".reader", "cannot list readers: "+listErr.Error(), pcscdFix, nil).variant("no_pcsc")
+		l.skipRest(ids, "prerequisite", "PC/SC is not available")
 		return l.checks
 	}
 	name, ok := matchReader(readers, role.cfg.Name)
 	if !ok {
 		l.fail(role.device+".reader", fmt.Sprintf("no PC/SC reader name contains %q (readers: %s)",
 			role.cfg.Name, listOrNone(readers)), fmt.Sprintf("connect the reader and check its USB cable, "+
-			"or set %s to part of one of the listed names", role.field), nil)
-		l.skipRest(ids, "reader not found")
+			"or set %s to part of one of the listed names", role.field), nil).variant("not_found")
+		l.skipRest(ids, "prerequisite", "reader not found")
 		return l.checks
 	}
 	l.pass(role.device+".reader", "reader found: "+name, map[string]string{"reader": name})
 	s.checkCard(ctx, &l, role, name)
-	l.skipRest(ids, "no card in the reader")
+	l.skipRest(ids, "no_card", "no card in the reader")
 	return l.checks
 }
 
@@ -158,15 +159,15 @@ func (s *Service) checkCard(ctx context.Context, l *checkList, role readerRole, 
 		fix := "place a card on the reader to run the chip checks"
 		if role.device == "psam" {
 			l.fail(role.device+".card", "no key card (PSAM) in "+reader,
-				"insert the station's PSAM into the key-card reader", nil)
+				"insert the station's PSAM into the key-card reader", nil).variant("no_psam")
 			return
 		}
-		l.skip(role.device+".card", "no card in "+reader+": "+fix)
+		l.skip(role.device+".card", "no_card", "no card in "+reader+": "+fix)
 		return
 	}
 	if err != nil {
 		l.fail(role.device+".card", "connecting to the card failed: "+err.Error(),
-			"take the card out and put it back; if it persists, try another card", nil)
+			"take the card out and put it back; if it persists, try another card", nil).variant("connect_failed")
 		return
 	}
 	defer card.Close()
@@ -213,12 +214,12 @@ func (s *Service) checkExtended(ctx context.Context, l *checkList, role readerRo
 	rsp, err := card.Transmit(ctx, cmd)
 	if err != nil {
 		l.fail(id, "extended-length GET CHALLENGE failed: "+err.Error(),
-			"keep the card still on the reader and run the check again", nil)
+			"keep the card still on the reader and run the check again", nil).variant("transmit_failed")
 		return
 	}
 	r, err := apdu.ParseResponse(rsp)
 	if err != nil {
-		l.fail(id, "malformed response to GET CHALLENGE: "+err.Error(), "try another card", nil)
+		l.fail(id, "malformed response to GET CHALLENGE: "+err.Error(), "try another card", nil).variant("malformed")
 		return
 	}
 	supported := r.SW.OK() && len(r.Data) == 8
@@ -226,13 +227,14 @@ func (s *Service) checkExtended(ctx context.Context, l *checkList, role readerRo
 		"configured": fmt.Sprint(role.cfg.Extended)}
 	switch {
 	case supported:
-		l.pass(id, "extended-length APDUs work", d)
+		l.pass(id, "extended-length APDUs work", d).variant("supported")
 	case role.cfg.Extended:
 		l.fail(id, fmt.Sprintf("extended-length APDUs are configured but the card or reader answers %s (%s)",
 			r.SW, r.SW.Meaning()), "set "+strings.TrimSuffix(role.field, ".name")+
-			".extended = false, or use a reader and cards that support extended length", d)
+			".extended = false, or use a reader and cards that support extended length", d).variant("not_supported")
 	default:
-		l.pass(id, "extended-length APDUs are not supported and not configured; short APDUs are used", d)
+		l.pass(id, "extended-length APDUs are not supported and not configured; short APDUs are used", d).
+			variant("short_only")
 	}
 }
 
@@ -273,24 +275,27 @@ func (s *Service) checkPSAM(ctx context.Context, l *checkList, card CardConn) {
 	x := apdu.NewExchanger(card, apdu.ExchangeOptions{})
 	rsp, err := x.Exchange(ctx, sel)
 	if err != nil {
-		l.fail("psam.keys", "selecting the PSAM application failed: "+err.Error(), "insert the PSAM again", nil)
+		l.fail("psam.keys", "selecting the PSAM application failed: "+err.Error(), "insert the PSAM again", nil).
+			variant("select_failed")
 		return
 	}
 	if !rsp.SW.OK() {
 		l.fail("psam.keys", fmt.Sprintf("the card is not a permit key card: SELECT %X returned %s (%s)",
-			keys.PSAMAID, rsp.SW, rsp.SW.Meaning()), "insert the station's PSAM into the key-card reader", nil)
+			keys.PSAMAID, rsp.SW, rsp.SW.Meaning()), "insert the station's PSAM into the key-card reader", nil).
+			variant("not_psam")
 		return
 	}
 	slots, err := s.psamSlots(ctx, x)
 	if err != nil {
-		l.fail("psam.keys", "probing the key slots failed: "+err.Error(), "insert the PSAM again", nil)
+		l.fail("psam.keys", "probing the key slots failed: "+err.Error(), "insert the PSAM again", nil).
+			variant("probe_failed")
 		return
 	}
 	d := map[string]string{"slots": strings.Join(slots, ",")}
 	want := fmt.Sprintf("%02X", keys.PSAMKeyIndexCardAuth)
 	if !slices.Contains(slots, want) {
 		l.fail("psam.keys", "the PSAM has no card-authentication master key in slot "+want,
-			"insert the station's production PSAM; this key card cannot open permit cards", d)
+			"insert the station's production PSAM; this key card cannot open permit cards", d).variant("no_auth_key")
 		return
 	}
 	l.pass("psam.keys", "key slots present: "+strings.Join(slots, ", "), d)

@@ -23,13 +23,13 @@ var printerCheckIDs = []string{"printer.port", "printer.identity", "printer.sens
 func (s *Service) usePrinter(ctx context.Context, l *checkList) (*evolis.Printer, func()) {
 	c := s.opts.Config.Devices.Printer
 	if c.Port == "" && c.USBSerial == "" {
-		l.skipRest(printerCheckIDs, "not configured: set devices.printer.port to enable it")
+		l.skipRest(printerCheckIDs, "not_configured", "not configured: set devices.printer.port to enable it")
 		return nil, nil
 	}
 	path, problem := probePort("devices.printer", c, s.lentPrinter)
 	if problem != nil {
-		l.fail("printer.port", problem.reason, problem.fix, map[string]string{"path": path})
-		l.skipRest(printerCheckIDs, "the port cannot be used")
+		l.fail("printer.port", problem.reason, problem.fix, map[string]string{"path": path}).variant(problem.variant)
+		l.skipRest(printerCheckIDs, "prerequisite", "the port cannot be used")
 		return nil, nil
 	}
 	p, release, err := s.opts.OpenPrinter(ctx, evolis.Options{
@@ -38,8 +38,8 @@ func (s *Service) usePrinter(ctx context.Context, l *checkList) (*evolis.Printer
 	})
 	if err != nil {
 		l.fail("printer.port", fmt.Sprintf("the printer on %s does not answer: %v", path, err),
-			noReplyFix(path, "printer", "devices.printer.baud"), map[string]string{"path": path})
-		l.skipRest(printerCheckIDs, "the printer does not answer")
+			noReplyFix(path, "printer", "devices.printer.baud"), map[string]string{"path": path}).variant("no_answer")
+		l.skipRest(printerCheckIDs, "prerequisite", "the printer does not answer")
 		return nil, nil
 	}
 	l.pass("printer.port", "printer answers on "+path, map[string]string{"path": path,
@@ -70,7 +70,7 @@ func (s *Service) checkPrinter(ctx context.Context) []Check {
 	st, err := p.Status(ctx)
 	if err != nil {
 		l.fail("printer.identity", "reading the printer status failed: "+err.Error(), printerFix(err), nil)
-		l.skipRest(printerCheckIDs, "the status cannot be read")
+		l.skipRest(printerCheckIDs, "prerequisite", "the status cannot be read")
 		return l.checks
 	}
 	l.pass("printer.identity", fmt.Sprintf("%s, serial %s, firmware %s", st.Model, st.Serial, st.Firmware),
@@ -93,9 +93,10 @@ func printerSensors(l *checkList, st evolis.Status) {
 	case st.Position != evolis.PositionNone:
 		l.warn("printer.sensors", fmt.Sprintf("a card is held in the printer (%s)", st.Position),
 			"finish or recover the job that owns the card from the Jobs screen; a card with no job "+
-				"is sent to the reject box by job recovery", d)
+				"is sent to the reject box by job recovery", d).variant("card_inside")
 	case st.FeederEmpty:
-		l.warn("printer.sensors", "the card feeder is empty", "load blank permit cards into the feeder", d)
+		l.warn("printer.sensors", "the card feeder is empty", "load blank permit cards into the feeder", d).
+			variant("feeder_empty")
 	default:
 		l.pass("printer.sensors", "cover closed, feeder loaded, no card inside", d)
 	}
@@ -106,13 +107,14 @@ func printerSensors(l *checkList, st evolis.Status) {
 func (s *Service) printerRibbon(ctx context.Context, l *checkList, p *evolis.Printer) {
 	left, err := p.Command(ctx, "Rco", "l")
 	if err != nil {
-		l.fail("printer.ribbon", "reading the ribbon counter failed: "+err.Error(), printerFix(err), nil)
+		l.fail("printer.ribbon", "reading the ribbon counter failed: "+err.Error(), printerFix(err), nil).
+			variant("read_failed")
 		return
 	}
 	n, err := strconv.Atoi(strings.TrimSpace(left))
 	if err != nil {
 		l.warn("printer.ribbon", fmt.Sprintf("the printer reports %q panels left, not a number", left),
-			"check the ribbon type with the printer's own tools", nil)
+			"check the ribbon type with the printer's own tools", nil).variant("not_number")
 		return
 	}
 	d := map[string]string{"ribbon_left": strconv.Itoa(n)}
@@ -121,12 +123,12 @@ func (s *Service) printerRibbon(ctx context.Context, l *checkList, p *evolis.Pri
 		if err != nil {
 			reason += ": " + err.Error()
 		}
-		l.fail("printer.ribbon", reason, "fit a new monochrome ribbon", d)
+		l.fail("printer.ribbon", reason, "fit a new monochrome ribbon", d).variant("used_up")
 		return
 	}
 	if n < s.opts.RibbonWarn {
 		l.warn("printer.ribbon", fmt.Sprintf("%d panels left on the ribbon", n),
-			"have a new monochrome ribbon ready", d)
+			"have a new monochrome ribbon ready", d).variant("low")
 		return
 	}
 	l.pass("printer.ribbon", fmt.Sprintf("%d panels left on the ribbon", n), d)
@@ -224,32 +226,35 @@ func (s *Service) printTestCard(ctx context.Context) Check {
 	defer release()
 	face, err := evolis.PackPanel(testPattern())
 	if err != nil {
-		return failCheck("printer.test_card", "printer", "rendering the test pattern failed: "+err.Error(), "")
+		return failCheck("printer.test_card", "printer", "render_failed", "rendering the test pattern failed: "+err.Error(), "")
 	}
 	job, err := p.FeedToContactless(ctx)
 	if err != nil {
-		return failCheck("printer.test_card", "printer", "feeding a card failed: "+err.Error(), printerFix(err))
+		return failCheck("printer.test_card", "printer", "feed_failed", "feeding a card failed: "+err.Error(), printerFix(err))
 	}
 	if err := p.PrintFaces(ctx, job, face, nil); err != nil {
 		if job.State == evolis.JobNotPrinted {
 			err = errors.Join(err, p.EjectToReject(ctx, job))
 		}
-		return failCheck("printer.test_card", "printer", "printing the test card failed: "+err.Error(),
+		return failCheck("printer.test_card", "printer", "print_failed", "printing the test card failed: "+err.Error(),
 			printerFix(err))
 	}
 	if err := p.Eject(ctx, job); err != nil {
-		return failCheck("printer.test_card", "printer", "ejecting the test card failed: "+err.Error(),
+		return failCheck("printer.test_card", "printer", "eject_failed", "ejecting the test card failed: "+err.Error(),
 			printerFix(err))
 	}
-	return Check{ID: "printer.test_card", Device: "printer", Status: StatusPass,
+	return Check{ID: "printer.test_card", Code: "printer.test_card.pass", Device: "printer", Status: StatusPass,
 		Reason: "test card printed and ejected to the output hopper", Details: map[string]string{
 			"panels": strconv.Itoa(job.Panels), "spoiled": strconv.Itoa(job.Spoiled)}}
 }
 
-func failCheck(id, device, reason, fix string) Check {
+// failCheck returns the failed check of an action, coded id.fail.variant.
+func failCheck(id, device, variant, reason, fix string) Check {
 	if fix == "" {
 		fix = "run the action again; if it fails again, run the full diagnostics"
 	}
-	return Check{ID: id, Device: device, Status: StatusFail, Reason: reason, Fix: fix,
+	c := Check{ID: id, Device: device, Status: StatusFail, Reason: reason, Fix: fix,
 		Details: map[string]string{}}
+	c.variant(variant)
+	return c
 }

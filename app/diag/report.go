@@ -38,6 +38,11 @@ type Check struct {
 	// ID names the check, such as "printer.sensors"; ids are stable across
 	// releases so remote monitoring can key on them.
 	ID string `json:"id"`
+	// Code names the finding: the check id and the status, and where one
+	// check has several findings of one status also a variant, such as
+	// "printer.sensors.warn.card_inside". Codes are stable like ids, so a
+	// front end can key translated text on them.
+	Code string `json:"code"`
 	// Device is the configured device name (encoder, psam, desk_reader,
 	// printer, rewriter, idreader, scanner), or central, storage or pcscd.
 	Device string `json:"device"`
@@ -114,42 +119,51 @@ type checkList struct {
 	checks []Check
 }
 
+// add appends a check whose code is id.status. The returned pointer is
+// valid until the next add, long enough to call variant on it.
 func (l *checkList) add(id string, st Status, reason, fix string, details map[string]string) *Check {
 	if details == nil {
 		details = map[string]string{}
 	}
-	l.checks = append(l.checks, Check{ID: id, Device: l.device, Status: st, Reason: reason, Fix: fix,
-		Details: details})
+	l.checks = append(l.checks, Check{ID: id, Code: id + "." + string(st), Device: l.device, Status: st,
+		Reason: reason, Fix: fix, Details: details})
 	return &l.checks[len(l.checks)-1]
 }
 
-func (l *checkList) pass(id, reason string, details map[string]string) {
-	l.add(id, StatusPass, reason, "", details)
+func (l *checkList) pass(id, reason string, details map[string]string) *Check {
+	return l.add(id, StatusPass, reason, "", details)
 }
 
-func (l *checkList) warn(id, reason, fix string, details map[string]string) {
-	l.add(id, StatusWarn, reason, fix, details)
+func (l *checkList) warn(id, reason, fix string, details map[string]string) *Check {
+	return l.add(id, StatusWarn, reason, fix, details)
 }
 
-func (l *checkList) fail(id, reason, fix string, details map[string]string) {
-	l.add(id, StatusFail, reason, fix, details)
+func (l *checkList) fail(id, reason, fix string, details map[string]string) *Check {
+	return l.add(id, StatusFail, reason, fix, details)
 }
 
-func (l *checkList) skip(id, reason string) {
-	l.add(id, StatusSkip, reason, "", nil)
+func (l *checkList) skip(id, variant, reason string) {
+	l.add(id, StatusSkip, reason, "", nil).variant(variant)
 }
 
-// skipRest marks every id not yet reported as skipped with reason.
-func (l *checkList) skipRest(ids []string, reason string) {
+// skipRest marks every id not yet reported as skipped with variant and
+// reason.
+func (l *checkList) skipRest(ids []string, variant, reason string) {
 	seen := map[string]bool{}
 	for _, c := range l.checks {
 		seen[c.ID] = true
 	}
 	for _, id := range ids {
 		if !seen[id] {
-			l.skip(id, reason)
+			l.skip(id, variant, reason)
 		}
 	}
+}
+
+// variant sets the code to id.status.name, for a check with several
+// findings of one status.
+func (c *Check) variant(name string) {
+	c.Code = c.ID + "." + string(c.Status) + "." + name
 }
 
 func ms(d time.Duration) string { return fmt.Sprintf("%.1f", float64(d.Microseconds())/1000) }

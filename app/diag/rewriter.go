@@ -17,13 +17,13 @@ var rewriterCheckIDs = []string{"rewriter.port", "rewriter.identity", "rewriter.
 func (s *Service) useRewriter(ctx context.Context, l *checkList) (*rewriter.Rewriter, func()) {
 	c := s.opts.Config.Devices.Rewriter
 	if c.Port == "" && c.USBSerial == "" {
-		l.skipRest(rewriterCheckIDs, "not configured: set devices.rewriter.port to enable it")
+		l.skipRest(rewriterCheckIDs, "not_configured", "not configured: set devices.rewriter.port to enable it")
 		return nil, nil
 	}
 	path, problem := probePort("devices.rewriter", c, s.lentRewriter)
 	if problem != nil {
-		l.fail("rewriter.port", problem.reason, problem.fix, map[string]string{"path": path})
-		l.skipRest(rewriterCheckIDs, "the port cannot be used")
+		l.fail("rewriter.port", problem.reason, problem.fix, map[string]string{"path": path}).variant(problem.variant)
+		l.skipRest(rewriterCheckIDs, "prerequisite", "the port cannot be used")
 		return nil, nil
 	}
 	rw, release, err := s.opts.OpenRewriter(rewriter.Options{
@@ -32,16 +32,16 @@ func (s *Service) useRewriter(ctx context.Context, l *checkList) (*rewriter.Rewr
 	})
 	if err != nil {
 		l.fail("rewriter.port", fmt.Sprintf("opening %s failed: %v", path, err),
-			"check the cable and the USB serial adapter", map[string]string{"path": path})
-		l.skipRest(rewriterCheckIDs, "the port cannot be used")
+			"check the cable and the USB serial adapter", map[string]string{"path": path}).variant("open_failed")
+		l.skipRest(rewriterCheckIDs, "prerequisite", "the port cannot be used")
 		return nil, nil
 	}
 	rom, err := rw.ROMVersion(ctx)
 	if err != nil {
 		release()
 		l.fail("rewriter.port", fmt.Sprintf("the rewriter on %s does not answer: %v", path, err),
-			noReplyFix(path, "rewriter", "devices.rewriter.baud"), map[string]string{"path": path})
-		l.skipRest(rewriterCheckIDs, "the rewriter does not answer")
+			noReplyFix(path, "rewriter", "devices.rewriter.baud"), map[string]string{"path": path}).variant("no_answer")
+		l.skipRest(rewriterCheckIDs, "prerequisite", "the rewriter does not answer")
 		return nil, nil
 	}
 	l.pass("rewriter.port", "rewriter answers on "+path, map[string]string{"path": path,
@@ -61,7 +61,7 @@ func (s *Service) checkRewriter(ctx context.Context) []Check {
 	st, err := rw.Status(ctx)
 	if err != nil {
 		l.fail("rewriter.sensors", "reading the sensors failed: "+err.Error(),
-			"switch the rewriter off and on, then run the diagnostics again", nil)
+			"switch the rewriter off and on, then run the diagnostics again", nil).variant("read_failed")
 		return l.checks
 	}
 	d := map[string]string{"status": st.Raw, "card": cardSensor(st.Card), "cover": openClosed(st.CoverOpen),
@@ -71,7 +71,7 @@ func (s *Service) checkRewriter(ctx context.Context) []Check {
 	}
 	switch {
 	case st.CoverOpen:
-		l.fail("rewriter.sensors", "the rewriter cover is open", "close the rewriter cover", d)
+		l.fail("rewriter.sensors", "the rewriter cover is open", "close the rewriter cover", d).variant("cover_open")
 	case st.Card == rewriter.CardWaiting:
 		l.warn("rewriter.sensors", "a processed card waits in the front slot", "take the card out", d)
 	default:
@@ -101,16 +101,16 @@ func (s *Service) eraseTest(ctx context.Context) Check {
 	defer release()
 	st, err := rw.Status(ctx)
 	if err != nil {
-		return failCheck("rewriter.erase_test", "rewriter", "reading the sensors failed: "+err.Error(), "")
+		return failCheck("rewriter.erase_test", "rewriter", "sensors_failed", "reading the sensors failed: "+err.Error(), "")
 	}
 	if st.Card != rewriter.CardAtInlet {
-		return failCheck("rewriter.erase_test", "rewriter", "no card at the rewriter inlet ("+
+		return failCheck("rewriter.erase_test", "rewriter", "no_card", "no card at the rewriter inlet ("+
 			cardSensor(st.Card)+")", "insert a card with a rewritable strip into the inlet, then run the test")
 	}
 	if err := rw.Erase(ctx, rewriter.DischargeOut); err != nil {
-		return failCheck("rewriter.erase_test", "rewriter", "erasing the strip failed: "+err.Error(),
+		return failCheck("rewriter.erase_test", "rewriter", "erase_failed", "erasing the strip failed: "+err.Error(),
 			"take the card out, check the cover and the card orientation, and try again")
 	}
-	return Check{ID: "rewriter.erase_test", Device: "rewriter", Status: StatusPass,
+	return Check{ID: "rewriter.erase_test", Code: "rewriter.erase_test.pass", Device: "rewriter", Status: StatusPass,
 		Reason: "strip erased; the card is out of the front slot", Details: map[string]string{}}
 }

@@ -16,9 +16,10 @@ import (
 	"permitdesk/devices/serialport"
 )
 
-// portProblem is the reason a serial port cannot be used, with the fix.
+// portProblem is the reason a serial port cannot be used, with the fix and
+// the variant of the port check's code.
 type portProblem struct {
-	reason, fix string
+	variant, reason, fix string
 }
 
 // probePort checks that the configured port exists, can be opened, and is
@@ -31,16 +32,16 @@ type portProblem struct {
 func probePort(field string, c config.SerialDevice, lent bool) (string, *portProblem) {
 	path, err := serialport.Resolve(serialport.Options{Path: c.Port, USBSerial: c.USBSerial})
 	if errors.Is(err, devices.ErrNotConfigured) {
-		return "", &portProblem{reason: "no serial port configured", fix: "set " + field + ".port or " +
+		return "", &portProblem{variant: "no_port", reason: "no serial port configured", fix: "set " + field + ".port or " +
 			field + ".usb_serial"}
 	}
 	if err != nil {
-		return "", &portProblem{reason: err.Error(), fix: "plug the USB serial adapter in, or correct " +
+		return "", &portProblem{variant: "usb_not_found", reason: err.Error(), fix: "plug the USB serial adapter in, or correct " +
 			field + ".usb_serial"}
 	}
 
 	if _, err := os.Stat(path); err != nil {
-		return path, &portProblem{reason: fmt.Sprintf("serial port %s does not exist", path),
+		return path, &portProblem{variant: "missing", reason: fmt.Sprintf("serial port %s does not exist", path),
 			fix: fmt.Sprintf("check the cable and the USB serial adapter, or set %s.port to the "+
 				"device's port (ls /dev/serial/by-id/)", field)}
 	}
@@ -72,13 +73,13 @@ func openProblem(path string, err error) *portProblem {
 	case errors.Is(err, unix.EBUSY), errors.As(err, &pe) && pe.Code() == serial.PortBusy:
 		return heldProblem(path)
 	case errors.Is(err, unix.EACCES), errors.As(err, &pe) && pe.Code() == serial.PermissionDenied:
-		return &portProblem{reason: fmt.Sprintf("no permission to open %s", path),
+		return &portProblem{variant: "no_permission", reason: fmt.Sprintf("no permission to open %s", path),
 			fix: "add the workstation user to the dialout group (`usermod -aG dialout USER`) and log in again"}
 	case errors.Is(err, unix.ENOENT), errors.Is(err, unix.ENXIO), errors.Is(err, unix.ENODEV):
-		return &portProblem{reason: fmt.Sprintf("serial port %s is gone: %v", path, err),
+		return &portProblem{variant: "gone", reason: fmt.Sprintf("serial port %s is gone: %v", path, err),
 			fix: "check the cable and the USB serial adapter"}
 	}
-	return &portProblem{reason: fmt.Sprintf("opening %s failed: %v", path, err),
+	return &portProblem{variant: "open_failed", reason: fmt.Sprintf("opening %s failed: %v", path, err),
 		fix: "check the cable and the USB serial adapter"}
 }
 
@@ -89,7 +90,7 @@ func heldProblem(path string) *portProblem {
 	if len(holders) > 0 {
 		who = strings.Join(holders, ", ")
 	}
-	return &portProblem{reason: fmt.Sprintf("serial port %s is held by %s", path, who),
+	return &portProblem{variant: "held", reason: fmt.Sprintf("serial port %s is held by %s", path, who),
 		fix: fmt.Sprintf("close the program that uses %s (%s), or run the diagnostics from the "+
 			"Diagnostics screen when the permitdesk window holds it", path, who)}
 }

@@ -256,7 +256,8 @@ func (s *Service) runPCSC(ctx context.Context, want func(string) bool, checks *[
 // whose checks the encoder's already cover.
 func sameReader(r readerRole) []Check {
 	l := checkList{device: r.device}
-	l.skipRest(prefixed(r.device, cardCheckIDs), "same reader as devices.encoder.name; see the encoder checks")
+	l.skipRest(prefixed(r.device, cardCheckIDs), "same_reader",
+		"same reader as devices.encoder.name; see the encoder checks")
 	return l.checks
 }
 

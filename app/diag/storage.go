@@ -28,13 +28,13 @@ func (s *Service) checkStorage(ctx context.Context, full bool) []Check {
 	if errors.Is(err, os.ErrNotExist) {
 		l.warn("storage.integrity", "no database at "+path,
 			"start permitdesk once to create it, or check data_dir", nil)
-		l.skipRest(storageCheckIDs, "no database")
+		l.skipRest(storageCheckIDs, "no_database", "no database")
 		return l.checks
 	}
 	if err != nil {
 		l.fail("storage.integrity", "reading the database file failed: "+err.Error(),
-			"check the permissions of data_dir", nil)
-		l.skipRest(storageCheckIDs, "no database")
+			"check the permissions of data_dir", nil).variant("stat_failed")
+		l.skipRest(storageCheckIDs, "no_database", "no database")
 		return l.checks
 	}
 	db, err := sql.Open("sqlite", "file:"+path+"?mode=rw&_pragma=busy_timeout(5000)")
@@ -66,18 +66,19 @@ func (s *Service) checkIntegrity(ctx context.Context, l *checkList, db *sql.DB, 
 	}
 	d := map[string]string{"pragma": pragma}
 	if openErr != nil {
-		l.fail("storage.integrity", "opening the database failed: "+openErr.Error(), s.restoreFix(), d)
+		l.fail("storage.integrity", "opening the database failed: "+openErr.Error(), s.restoreFix(), d).
+			variant("open_failed")
 		return
 	}
 	problems, err := integrity(ctx, db, pragma)
 	if err != nil {
-		l.fail("storage.integrity", pragma+" failed: "+err.Error(), s.restoreFix(), d)
+		l.fail("storage.integrity", pragma+" failed: "+err.Error(), s.restoreFix(), d).variant("check_failed")
 		return
 	}
 	if len(problems) > 0 {
 		d["problems"] = strings.Join(problems, "; ")
 		l.fail("storage.integrity", fmt.Sprintf("%s found %d problem(s): %s", pragma, len(problems), problems[0]),
-			s.restoreFix(), d)
+			s.restoreFix(), d).variant("problems")
 		return
 	}
 	l.pass("storage.integrity", pragma+" found no problems", d)
@@ -106,7 +107,7 @@ func integrity(ctx context.Context, db *sql.DB, pragma string) ([]string, error)
 func (s *Service) checkSize(ctx context.Context, l *checkList, db *sql.DB, fileSize int64) {
 	d := map[string]string{"file_bytes": fmt.Sprint(fileSize)}
 	if db == nil {
-		l.skip("storage.size", "the database cannot be opened")
+		l.skip("storage.size", "prerequisite", "the database cannot be opened")
 		return
 	}
 	var pageSize, pages, free int64
@@ -123,7 +124,8 @@ func (s *Service) checkSize(ctx context.Context, l *checkList, db *sql.DB, fileS
 func (s *Service) checkWAL(l *checkList, path string) {
 	info, err := os.Stat(path + "-wal")
 	if err != nil {
-		l.pass("storage.wal", "no write-ahead log: the database is checkpointed", map[string]string{"wal_bytes": "0"})
+		l.pass("storage.wal", "no write-ahead log: the database is checkpointed",
+			map[string]string{"wal_bytes": "0"}).variant("none")
 		return
 	}
 	d := map[string]string{"wal_bytes": fmt.Sprint(info.Size())}
@@ -132,19 +134,19 @@ func (s *Service) checkWAL(l *checkList, path string) {
 			"restart permitdesk: a long-running reader is holding back checkpoints", d)
 		return
 	}
-	l.pass("storage.wal", fmt.Sprintf("write-ahead log %.1f MB", float64(info.Size())/1e6), d)
+	l.pass("storage.wal", fmt.Sprintf("write-ahead log %.1f MB", float64(info.Size())/1e6), d).variant("size")
 }
 
 // checkBackups looks at the newest file in the backups folder.
 func (s *Service) checkBackups(l *checkList) {
 	dir := filepath.Join(s.opts.Config.DataDir, BackupDirName)
 	if _, err := os.Stat(dir); err != nil {
-		l.skip("storage.backups", "no backups folder at "+dir+"; `permitdesk db backup` creates it")
+		l.skip("storage.backups", "no_folder", "no backups folder at "+dir+"; `permitdesk db backup` creates it")
 		return
 	}
 	list, err := backups(dir)
 	if err != nil || len(list) == 0 {
-		l.warn("storage.backups", "no backup in "+dir, "make one with `permitdesk db backup`", nil)
+		l.warn("storage.backups", "no backup in "+dir, "make one with `permitdesk db backup`", nil).variant("none")
 		return
 	}
 	newest := list[0]
@@ -153,7 +155,7 @@ func (s *Service) checkBackups(l *checkList) {
 		"age_hours": fmt.Sprintf("%.0f", age.Hours())}
 	if age > s.opts.BackupStale {
 		l.warn("storage.backups", fmt.Sprintf("the newest backup, %s, is %.0f days old", newest.Name(),
-			age.Hours()/24), "make one with `permitdesk db backup`, and schedule it daily", d)
+			age.Hours()/24), "make one with `permitdesk db backup`, and schedule it daily", d).variant("stale")
 		return
 	}
 	l.pass("storage.backups", fmt.Sprintf("newest backup %s, %.0f hours old", newest.Name(), age.Hours()), d)
