@@ -1,35 +1,109 @@
 package ui
 
 import (
+	"archive/zip"
 	"context"
+	"database/sql"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
 	"testing"
+	"time"
 
 	"permitdesk/app/config"
 	"permitdesk/app/diag"
+	"permitdesk/app/issuance"
 	"permitdesk/app/logging"
+	"permitdesk/app/operators"
 	"permitdesk/app/store"
+	evolissim "permitdesk/devices/sim/evolis"
 )
+
+// diagFixture is an App over a real database, real operators and the real
+// diagnostics service, with a technician "tech1" and a clerk "clerk1".
+type diagFixture struct {
+	app   *App
+	db    *sql.DB
+	cfg   config.Config
+	iss   *issuance.Service
+	clerk *operators.Session
+}
+
+func newDiagFixture(t *testing.T, cfg config.Config) *diagFixture {
+	t.Helper()
+	ctx := context.Background()
+	cfg.DataDir = t.TempDir()
+	db, err := store.OpenMigrated(ctx, cfg.DataDir, logging.Discard())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	ops := operators.New(db, operators.Options{Hash: operators.HashParams{Memory: 1024, Time: 1, Threads: 1}})
+	if _, err := ops.Add(ctx, nil, operators.NewOperator{Login: "boss", Name: "主管", Role: operators.Supervisor,
+		Password: "supervisor-pw"}); err != nil {
+		t.Fatal(err)
+	}
+	boss, err := ops.Login(ctx, "boss", "supervisor-pw")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, op := range []operators.NewOperator{
+		{Login: "tech1", Name: "王工", Role: operators.Technician, Password: "technician-pw"},
+		{Login: "clerk1", Name: "李四", Role: operators.Clerk, Password: "clerk-password"},
+	} {
+		if _, err := ops.Add(ctx, boss, op); err != nil {
+			t.Fatal(err)
+		}
+	}
+	iss := issuance.New(db, issuance.Options{StationID: "SZ-FT-001", Operators: ops, Outbox: discardOutbox{},
+		Applications: fixedApplications{"A1": testApplication("A1"), "A2": testApplication("A2")}})
+	if _, err := iss.ReceiveLot(ctx, boss, "LOT-2026-001", 10); err != nil {
+		t.Fatal(err)
+	}
+	clerk, err := ops.Login(ctx, "clerk1", "clerk-password")
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc := diag.New(diag.Options{Config: cfg, DB: db})
+	app := NewApp(Options{Build: BuildInfo{Version: "1.2.3"}, Config: cfg, Operators: ops, Issuance: iss,
+		Diagnostics: svc})
+	app.startup(ctx, (&recorder{}).emit)
+	return &diagFixture{app: app, db: db, cfg: cfg, iss: iss, clerk: clerk}
+}
+
+func (f *diagFixture) login(t *testing.T, login, password string) {
+	t.Helper()
+	if _, err := f.app.Login(login, password); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// startPrinterSim runs the printer emulator on a pseudo-terminal and
+// configures it as the station's printer.
+func startPrinterSim(t *testing.T, cfg *config.Config) *evolissim.Sim {
+	t.Helper()
+	sim, err := evolissim.New(evolissim.Options{Link: filepath.Join(t.TempDir(), "printer")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); _ = sim.Run(ctx) }()
+	t.Cleanup(func() { cancel(); <-done })
+	cfg.Devices.Printer.Port = sim.Path()
+	return sim
+}
 
 // TestRunDiagnosticsStorage runs the real diagnostics on a station with no
 // devices: the storage checks run against the real database.
 func TestRunDiagnosticsStorage(t *testing.T) {
-	f := newQueueFixture(t)
-	cfg := config.Default()
-	cfg.DataDir = t.TempDir()
-	db, err := store.OpenMigrated(context.Background(), cfg.DataDir, logging.Discard())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	f.app.opts.Diagnostics = diag.New(diag.Options{Config: cfg, DB: db})
-
-	if _, err := f.app.RunDiagnostics(); errorCode(err) != CodeNotLoggedIn {
+	f := newDiagFixture(t, config.Default())
+	if _, err := f.app.RunDiagnostics(nil); errorCode(err) != CodeNotLoggedIn {
 		t.Errorf("RunDiagnostics without login = %v, want code %q", err, CodeNotLoggedIn)
 	}
-	if _, err := f.app.Login("clerk1", "clerk-password"); err != nil {
-		t.Fatal(err)
-	}
-	r, err := f.app.RunDiagnostics()
+	f.login(t, "clerk1", "clerk-password")
+	r, err := f.app.RunDiagnostics(nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -50,8 +124,262 @@ func TestRunDiagnosticsStorage(t *testing.T) {
 		if c.Details == nil {
 			t.Errorf("check %s: nil details, want an empty map for the frontend", c.ID)
 		}
+		if !strings.HasPrefix(c.Code, c.ID+"."+c.Status) {
+			t.Errorf("check %s: code %q does not start with the id and status", c.ID, c.Code)
+		}
 	}
 	if storage == 0 {
 		t.Error("no storage check in the report")
+	}
+}
+
+func TestRunDiagnosticsDeviceFilter(t *testing.T) {
+	cfg := config.Default()
+	startPrinterSim(t, &cfg)
+	f := newDiagFixture(t, cfg)
+	f.login(t, "clerk1", "clerk-password")
+
+	r, err := f.app.RunDiagnostics([]string{"printer"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(r.Checks) != 6 {
+		t.Errorf("%d checks for the printer, want its 6", len(r.Checks))
+	}
+	for _, c := range r.Checks {
+		if c.Device != "printer" {
+			t.Errorf("check %s of device %s in a printer-only run", c.ID, c.Device)
+		}
+		if c.Status != "pass" {
+			t.Errorf("%s on the emulated printer: %s %q", c.ID, c.Status, c.Reason)
+		}
+	}
+	if r.Status != "pass" || r.Pass != len(r.Checks) {
+		t.Errorf("report status %s with %d passes, want pass for all %d", r.Status, r.Pass, len(r.Checks))
+	}
+
+	if _, err := f.app.RunDiagnostics([]string{"toaster"}); errorCode(err) != CodeInvalidArgument {
+		t.Errorf("unknown device: %v, want code %q", err, CodeInvalidArgument)
+	}
+}
+
+// TestConsolesNeedTechnician sends console commands and a device test as a
+// clerk and without a session; the service rejects them before any device
+// is used.
+func TestConsolesNeedTechnician(t *testing.T) {
+	cfg := config.Default()
+	sim := startPrinterSim(t, &cfg)
+	f := newDiagFixture(t, cfg)
+
+	calls := map[string]func() error{
+		"SendAPDU": func() error {
+			_, err := f.app.SendAPDU(APDUCommand{Hex: "00A4000002 3F00"})
+			return err
+		},
+		"SendPrinterCommand": func() error {
+			_, err := f.app.SendPrinterCommand(PrinterCommand{Command: "Rco;l"})
+			return err
+		},
+		"RunDiagnosticAction": func() error {
+			_, err := f.app.RunDiagnosticAction(DiagnosticActionRequest{Action: "printer.test_card", Confirm: true})
+			return err
+		},
+	}
+	for name, call := range calls {
+		if err := call(); errorCode(err) != CodeNotLoggedIn {
+			t.Errorf("%s without login: %v, want code %q", name, err, CodeNotLoggedIn)
+		}
+	}
+	f.login(t, "clerk1", "clerk-password")
+	for name, call := range calls {
+		if err := call(); errorCode(err) != CodeForbidden {
+			t.Errorf("%s as a clerk: %v, want code %q", name, err, CodeForbidden)
+		}
+	}
+	if inserted, _, _, _ := sim.Counters(); inserted != 0 {
+		t.Errorf("%d cards fed by rejected requests", inserted)
+	}
+	var rejected int
+	err := f.db.QueryRow(`SELECT COUNT(*) FROM audit_log WHERE action = 'console.command'
+		AND detail LIKE '%rejected%'`).Scan(&rejected)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rejected != len(calls) {
+		t.Errorf("%d rejections in the audit log, want %d (one per call as a clerk)", rejected, len(calls))
+	}
+}
+
+func TestPrinterConsoleConfirmation(t *testing.T) {
+	cfg := config.Default()
+	startPrinterSim(t, &cfg)
+	f := newDiagFixture(t, cfg)
+	f.login(t, "tech1", "technician-pw")
+
+	res, err := f.app.SendPrinterCommand(PrinterCommand{Command: "Rco;l"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Reply != "1000" || res.Changes {
+		t.Errorf("Rco;l: reply %q changes %v, want 1000 and no change", res.Reply, res.Changes)
+	}
+	if _, err := f.app.SendPrinterCommand(PrinterCommand{Command: "Pc;k;=;12"}); errorCode(err) != CodeConfirmRequired {
+		t.Errorf("unconfirmed Pc: %v, want code %q", err, CodeConfirmRequired)
+	}
+	res, err = f.app.SendPrinterCommand(PrinterCommand{Command: "Pc;k;=;12", Confirm: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Reply != "OK" || !res.Changes {
+		t.Errorf("confirmed Pc: reply %q changes %v, want OK and a change", res.Reply, res.Changes)
+	}
+	if _, err := f.app.SendAPDU(APDUCommand{Hex: "00 D6 00 00 02 AA BB"}); errorCode(err) != CodeConfirmRequired {
+		t.Errorf("unconfirmed UPDATE BINARY: %v, want code %q", err, CodeConfirmRequired)
+	}
+	if _, err := f.app.SendAPDU(APDUCommand{Hex: "00 A4 zz"}); errorCode(err) != CodeInvalidArgument {
+		t.Errorf("malformed APDU: %v, want code %q", err, CodeInvalidArgument)
+	}
+	if _, err := f.app.RunDiagnosticAction(DiagnosticActionRequest{Action: "printer.test_card"}); errorCode(err) != CodeConfirmRequired {
+		t.Errorf("unconfirmed test card: %v, want code %q", err, CodeConfirmRequired)
+	}
+	if _, err := f.app.RunDiagnosticAction(DiagnosticActionRequest{Action: "printer.explode"}); errorCode(err) != CodeInvalidArgument {
+		t.Errorf("unknown device test: %v, want code %q", err, CodeInvalidArgument)
+	}
+}
+
+func TestRunDiagnosticActionTestCard(t *testing.T) {
+	cfg := config.Default()
+	sim := startPrinterSim(t, &cfg)
+	f := newDiagFixture(t, cfg)
+	f.login(t, "tech1", "technician-pw")
+
+	c, err := f.app.RunDiagnosticAction(DiagnosticActionRequest{Action: "printer.test_card", Confirm: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Status != "pass" || c.Code != "printer.test_card.pass" {
+		t.Errorf("test card: %s %s %q, want a pass", c.Status, c.Code, c.Reason)
+	}
+	if n := len(sim.Printed()); n != 1 {
+		t.Errorf("%d cards printed, want the test card", n)
+	}
+	if got := f.app.DiagnosticActions(); !slices.Contains(got, "printer.test_card") || len(got) != len(diag.Actions) {
+		t.Errorf("DiagnosticActions = %v, want every diag action", got)
+	}
+}
+
+// TestDiagnosticsChartsFromJobs queues real jobs and counts them in the
+// charts. The queue leaves a job's printer empty until a worker claims it,
+// so the jobs are under the device "", and the configured printer has its
+// own empty series.
+func TestDiagnosticsChartsFromJobs(t *testing.T) {
+	cfg := config.Default()
+	cfg.Devices.Printer.Port = "/dev/ttyUSB0"
+	f := newDiagFixture(t, cfg)
+	ctx := context.Background()
+	if _, err := f.app.DiagnosticsCharts(); errorCode(err) != CodeNotLoggedIn {
+		t.Errorf("charts without login: %v, want code %q", err, CodeNotLoggedIn)
+	}
+	j1, err := f.iss.Enqueue(ctx, f.clerk, "A1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.iss.Enqueue(ctx, f.clerk, "A2"); err != nil {
+		t.Fatal(err)
+	}
+	// A failure event as the worker writes it when a feed moves no card.
+	if _, err := f.db.Exec(`INSERT INTO job_events (job_id, from_state, to_state, detail, at)
+		VALUES (?, 'queued', 'queued', '{"step":"not fed"}', ?)`, j1.ID,
+		time.Now().UTC().Format("2006-01-02T15:04:05.000000000Z")); err != nil {
+		t.Fatal(err)
+	}
+	f.login(t, "clerk1", "clerk-password")
+
+	ch, err := f.app.DiagnosticsCharts()
+	if err != nil {
+		t.Fatal(err)
+	}
+	today := time.Now().Format(time.DateOnly)
+	first := time.Now().AddDate(0, 0, -(chartDays - 1)).Format(time.DateOnly)
+	if ch.From != first || ch.To != today {
+		t.Errorf("period %s to %s, want %s to %s", ch.From, ch.To, first, today)
+	}
+	var names []string
+	for _, s := range ch.Devices {
+		names = append(names, s.Device)
+		if len(s.Days) != chartDays {
+			t.Errorf("device %q: %d days, want %d", s.Device, len(s.Days), chartDays)
+			continue
+		}
+		if s.Days[0].Day != first || s.Days[chartDays-1].Day != today {
+			t.Errorf("device %q: days %s to %s, want %s to %s", s.Device, s.Days[0].Day,
+				s.Days[chartDays-1].Day, first, today)
+		}
+		jobs, errs := 0, 0
+		for _, d := range s.Days {
+			jobs += d.Jobs
+			errs += d.Errors
+		}
+		want := [2]int{0, 0}
+		if s.Device == "" {
+			want = [2]int{2, 1}
+			if last := s.Days[chartDays-1]; last.Jobs != 2 || last.Errors != 1 {
+				t.Errorf("unassigned jobs today: %+v, want 2 jobs and 1 error", last)
+			}
+		}
+		if got := [2]int{jobs, errs}; got != want {
+			t.Errorf("device %q: %d jobs and %d errors in the period, want %v", s.Device, jobs, errs, want)
+		}
+	}
+	if !slices.Equal(names, []string{"", "printer"}) {
+		t.Errorf("chart devices %q, want the unassigned jobs and the configured printer", names)
+	}
+}
+
+func TestSaveSupportBundle(t *testing.T) {
+	f := newDiagFixture(t, config.Default())
+	if _, err := f.app.SaveSupportBundle(); errorCode(err) != CodeNotLoggedIn {
+		t.Errorf("bundle without login: %v, want code %q", err, CodeNotLoggedIn)
+	}
+	f.login(t, "tech1", "technician-pw")
+
+	b, err := f.app.SaveSupportBundle()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if dir := filepath.Join(f.cfg.DataDir, BundleDirName); filepath.Dir(b.Path) != dir {
+		t.Errorf("bundle at %s, want it in %s", b.Path, dir)
+	}
+	info, err := os.Stat(b.Path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info.Size() != b.Bytes || b.Bytes == 0 {
+		t.Errorf("reported %d bytes, file has %d", b.Bytes, info.Size())
+	}
+	zr, err := zip.OpenReader(b.Path)
+	if err != nil {
+		t.Fatalf("bundle is not a zip archive: %v", err)
+	}
+	defer zr.Close()
+	var inZip []string
+	for _, file := range zr.File {
+		inZip = append(inZip, file.Name)
+	}
+	for _, want := range []string{"manifest.json", "report.json", "config.toml", "audit_verify.json"} {
+		if !slices.Contains(inZip, want) {
+			t.Errorf("bundle lacks %s: %v", want, inZip)
+		}
+		if !slices.Contains(b.Files, want) {
+			t.Errorf("returned file list lacks %s: %v", want, b.Files)
+		}
+	}
+
+	again, err := f.app.SaveSupportBundle()
+	if err != nil {
+		t.Fatalf("second bundle: %v", err)
+	}
+	if again.Path == b.Path {
+		t.Errorf("second bundle overwrote %s", b.Path)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"permitdesk/app/config"
+	"permitdesk/app/diag"
 	"permitdesk/app/issuance"
 	"permitdesk/app/operators"
 	"permitdesk/app/store"
@@ -39,6 +40,9 @@ const (
 	CodeDeviceUnknownOut = "device_unconfirmed"
 	CodeDeviceNotConfig  = "device_not_configured"
 	CodeDevice           = "device_error"
+	// CodeConfirmRequired means the command uses or changes a card or the
+	// printer's settings: ask the operator, then send it again confirmed.
+	CodeConfirmRequired = "confirmation_required"
 )
 
 // Error is a bound method's failure as the frontend receives it: the
@@ -76,6 +80,9 @@ var sentinelCodes = []struct {
 	code string
 }{
 	{config.ErrInvalid, CodeConfigInvalid},
+	{diag.ErrConfirmRequired, CodeConfirmRequired},
+	{diag.ErrInvalidCommand, CodeInvalidArgument},
+	{diag.ErrAuditUnavailable, CodeUnavailable},
 	{operators.ErrBadCredentials, CodeBadCredentials},
 	{operators.ErrLocked, CodeAccountLocked},
 	{operators.ErrDisabled, CodeAccountDisabled},

@@ -176,6 +176,9 @@ func newDesktop(build BuildInfo) (*desktop, error) {
 	o := Options{Build: build, Config: cfg, Prefs: prefs.New(db), Operators: ops, Issuance: iss,
 		Applications: syncSvc, Central: syncSvc, Syncer: syncSvc, Houses: syncSvc, Log: log}
 	d.sync = syncSvc
+	// The window holds no printer or rewriter open (the registry only opens a
+	// port briefly to probe it), so the diagnostics open them themselves, as
+	// `permitdesk diag` does, and keep the check for a port held elsewhere.
 	o.Diagnostics = diag.New(diag.Options{Config: cfg, DB: db, Logger: log.With("component", "diag")})
 
 	// A missing CJK font leaves the window usable. Only the card preview

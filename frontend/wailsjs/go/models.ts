@@ -1,5 +1,47 @@
 export namespace ui {
 	
+	export class APDUCommand {
+	    reader: string;
+	    hex: string;
+	    confirm: boolean;
+	    raw: boolean;
+	
+	    static createFrom(source: any = {}) {
+	        return new APDUCommand(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.reader = source["reader"];
+	        this.hex = source["hex"];
+	        this.confirm = source["confirm"];
+	        this.raw = source["raw"];
+	    }
+	}
+	export class APDUResponse {
+	    reader: string;
+	    command: string;
+	    data: string;
+	    sw: string;
+	    meaning: string;
+	    changes: boolean;
+	    durationMs: number;
+	
+	    static createFrom(source: any = {}) {
+	        return new APDUResponse(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.reader = source["reader"];
+	        this.command = source["command"];
+	        this.data = source["data"];
+	        this.sw = source["sw"];
+	        this.meaning = source["meaning"];
+	        this.changes = source["changes"];
+	        this.durationMs = source["durationMs"];
+	    }
+	}
 	export class ApplicationView {
 	    id: string;
 	    permitNumber: string;
@@ -88,6 +130,90 @@ export namespace ui {
 	        this.detail = source["detail"];
 	    }
 	}
+	export class ChartDay {
+	    day: string;
+	    jobs: number;
+	    errors: number;
+	
+	    static createFrom(source: any = {}) {
+	        return new ChartDay(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.day = source["day"];
+	        this.jobs = source["jobs"];
+	        this.errors = source["errors"];
+	    }
+	}
+	export class DeviceChart {
+	    device: string;
+	    days: ChartDay[];
+	
+	    static createFrom(source: any = {}) {
+	        return new DeviceChart(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.device = source["device"];
+	        this.days = this.convertValues(source["days"], ChartDay);
+	    }
+	
+		convertValues(a: any, classs: any, asMap: boolean = false): any {
+		    if (!a) {
+		        return a;
+		    }
+		    if (a.slice && a.map) {
+		        return (a as any[]).map(elem => this.convertValues(elem, classs));
+		    } else if ("object" === typeof a) {
+		        if (asMap) {
+		            for (const key of Object.keys(a)) {
+		                a[key] = new classs(a[key]);
+		            }
+		            return a;
+		        }
+		        return new classs(a);
+		    }
+		    return a;
+		}
+	}
+	export class ChartData {
+	    from: string;
+	    to: string;
+	    devices: DeviceChart[];
+	
+	    static createFrom(source: any = {}) {
+	        return new ChartData(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.from = source["from"];
+	        this.to = source["to"];
+	        this.devices = this.convertValues(source["devices"], DeviceChart);
+	    }
+	
+		convertValues(a: any, classs: any, asMap: boolean = false): any {
+		    if (!a) {
+		        return a;
+		    }
+		    if (a.slice && a.map) {
+		        return (a as any[]).map(elem => this.convertValues(elem, classs));
+		    } else if ("object" === typeof a) {
+		        if (asMap) {
+		            for (const key of Object.keys(a)) {
+		                a[key] = new classs(a[key]);
+		            }
+		            return a;
+		        }
+		        return new classs(a);
+		    }
+		    return a;
+		}
+	}
+	
+	
 	export class DeviceStatus {
 	    id: string;
 	    kind: string;
@@ -108,8 +234,25 @@ export namespace ui {
 	        this.detail = source["detail"];
 	    }
 	}
+	export class DiagnosticActionRequest {
+	    action: string;
+	    confirm: boolean;
+	    timeoutMs: number;
+	
+	    static createFrom(source: any = {}) {
+	        return new DiagnosticActionRequest(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.action = source["action"];
+	        this.confirm = source["confirm"];
+	        this.timeoutMs = source["timeoutMs"];
+	    }
+	}
 	export class DiagnosticCheck {
 	    id: string;
+	    code: string;
 	    device: string;
 	    status: string;
 	    reason: string;
@@ -124,6 +267,7 @@ export namespace ui {
 	    constructor(source: any = {}) {
 	        if ('string' === typeof source) source = JSON.parse(source);
 	        this.id = source["id"];
+	        this.code = source["code"];
 	        this.device = source["device"];
 	        this.status = source["status"];
 	        this.reason = source["reason"];
@@ -316,6 +460,42 @@ export namespace ui {
 	        this.role = source["role"];
 	    }
 	}
+	export class PrinterCommand {
+	    command: string;
+	    confirm: boolean;
+	
+	    static createFrom(source: any = {}) {
+	        return new PrinterCommand(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.command = source["command"];
+	        this.confirm = source["confirm"];
+	    }
+	}
+	export class PrinterReply {
+	    command: string;
+	    reply: string;
+	    error: string;
+	    code: string;
+	    changes: boolean;
+	    durationMs: number;
+	
+	    static createFrom(source: any = {}) {
+	        return new PrinterReply(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.command = source["command"];
+	        this.reply = source["reply"];
+	        this.error = source["error"];
+	        this.code = source["code"];
+	        this.changes = source["changes"];
+	        this.durationMs = source["durationMs"];
+	    }
+	}
 	export class Status {
 	    station: string;
 	    devices: DeviceStatus[];
@@ -364,6 +544,24 @@ export namespace ui {
 	        if ('string' === typeof source) source = JSON.parse(source);
 	        this.login = source["login"];
 	        this.password = source["password"];
+	    }
+	}
+	export class SupportBundle {
+	    path: string;
+	    bytes: number;
+	    files: string[];
+	    status: string;
+	
+	    static createFrom(source: any = {}) {
+	        return new SupportBundle(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.path = source["path"];
+	        this.bytes = source["bytes"];
+	        this.files = source["files"];
+	        this.status = source["status"];
 	    }
 	}
 	export class SyncResult {

@@ -6,6 +6,10 @@ export function CardStock():Promise<Array<ui.LotView>>;
 
 export function CheckDevices():Promise<ui.Status>;
 
+export function DiagnosticActions():Promise<Array<string>>;
+
+export function DiagnosticsCharts():Promise<ui.ChartData>;
+
 export function FindApplications(arg1:string):Promise<Array<ui.ApplicationView>>;
 
 export function HandoverJob(arg1:number):Promise<ui.JobView>;
@@ -30,7 +34,15 @@ export function ReceiveCardLot(arg1:string,arg2:number):Promise<ui.LotView>;
 
 export function RequeueJob(arg1:number):Promise<ui.JobView>;
 
-export function RunDiagnostics():Promise<ui.DiagnosticsReport>;
+export function RunDiagnosticAction(arg1:ui.DiagnosticActionRequest):Promise<ui.DiagnosticCheck>;
+
+export function RunDiagnostics(arg1:Array<string>):Promise<ui.DiagnosticsReport>;
+
+export function SaveSupportBundle():Promise<ui.SupportBundle>;
+
+export function SendAPDU(arg1:ui.APDUCommand):Promise<ui.APDUResponse>;
+
+export function SendPrinterCommand(arg1:ui.PrinterCommand):Promise<ui.PrinterReply>;
 
 export function SetLanguage(arg1:string):Promise<void>;
 

@@ -10,6 +10,14 @@ export function CheckDevices() {
   return window['go']['ui']['App']['CheckDevices']();
 }
 
+export function DiagnosticActions() {
+  return window['go']['ui']['App']['DiagnosticActions']();
+}
+
+export function DiagnosticsCharts() {
+  return window['go']['ui']['App']['DiagnosticsCharts']();
+}
+
 export function FindApplications(arg1) {
   return window['go']['ui']['App']['FindApplications'](arg1);
 }
@@ -58,8 +66,24 @@ export function RequeueJob(arg1) {
   return window['go']['ui']['App']['RequeueJob'](arg1);
 }
 
-export function RunDiagnostics() {
-  return window['go']['ui']['App']['RunDiagnostics']();
+export function RunDiagnosticAction(arg1) {
+  return window['go']['ui']['App']['RunDiagnosticAction'](arg1);
+}
+
+export function RunDiagnostics(arg1) {
+  return window['go']['ui']['App']['RunDiagnostics'](arg1);
+}
+
+export function SaveSupportBundle() {
+  return window['go']['ui']['App']['SaveSupportBundle']();
+}
+
+export function SendAPDU(arg1) {
+  return window['go']['ui']['App']['SendAPDU'](arg1);
+}
+
+export function SendPrinterCommand(arg1) {
+  return window['go']['ui']['App']['SendPrinterCommand'](arg1);
 }
 
 export function SetLanguage(arg1) {
