@@ -48,7 +48,7 @@ func (s *Service) findHID(l *checkList, id string, h config.HIDDevice, field str
 		return f, false
 	}
 	l.pass(id, fmt.Sprintf("%s %s %s found", info.ID(), info.Manufacturer, info.Product),
-		map[string]string{"usb_id": info.ID(), "serial": info.Serial, "product": info.Product})
+		map[string]string{"usb_id": info.ID(), "serial": info.Serial, "product": info.Product}).variant("usb")
 	return f, true
 }
 
@@ -97,7 +97,7 @@ func (s *Service) openSerialIDReader(l *checkList, c config.IDReader, opts idrea
 		l.skipRest(idReaderCheckIDs, "prerequisite", "the port cannot be used")
 		return nil
 	}
-	l.pass("idreader.port", "port "+path+" opened", map[string]string{"path": path})
+	l.pass("idreader.port", "port "+path+" opened", map[string]string{"path": path}).variant("serial")
 	return r
 }
 

@@ -30,3 +30,39 @@ export function jobStateLabel(t: TFunction, state: string): string {
 export function diagStatusLabel(t: TFunction, status: string): string {
   return has(zhCN.diagStatus, status) ? t(`diagStatus.${status}`) : status;
 }
+
+/** Returns the name of a diagnostics device group: a device kind, pcscd, central or storage. */
+export function diagDeviceLabel(t: TFunction, device: string): string {
+  if (has(zhCN.deviceKind, device)) {
+    return t(`deviceKind.${device}`);
+  }
+  return has(zhCN.diagDevice, device) ? t(`diagDevice.${device}`) : device;
+}
+
+const readerRoles = ["encoder", "desk_reader", "psam"];
+
+type DiagChecks = typeof zhCN.diagCheck;
+/** Every translation key of a check name, such as diagCheck.printer.ribbon. */
+type DiagCheckKey = {
+  [D in keyof DiagChecks]: `diagCheck.${D}.${keyof DiagChecks[D] & string}`;
+}[keyof DiagChecks];
+
+/**
+ * Returns the name of a check or device test by its id, such as
+ * printer.ribbon. The checks of the three PC/SC readers share their names.
+ */
+export function diagCheckLabel(t: TFunction, id: string): string {
+  const dot = id.indexOf(".");
+  const device = id.slice(0, dot);
+  const check = id.slice(dot + 1);
+  if (readerRoles.includes(device) && has(zhCN.diagCheck.reader, check)) {
+    return t(`diagCheck.reader.${check}`);
+  }
+  if (has(zhCN.diagCheck, device)) {
+    const names = zhCN.diagCheck[device];
+    if (has(names, check)) {
+      return t(`diagCheck.${device}.${check}` as DiagCheckKey);
+    }
+  }
+  return id;
+}
