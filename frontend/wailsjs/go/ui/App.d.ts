@@ -6,9 +6,15 @@ export function CardStock():Promise<Array<ui.LotView>>;
 
 export function CheckDevices():Promise<ui.Status>;
 
+export function CheckIdentity(arg1:string,arg2:ui.IdentityView):Promise<Array<ui.IdentityMismatch>>;
+
 export function FindApplications(arg1:string):Promise<Array<ui.ApplicationView>>;
 
 export function HandoverJob(arg1:number):Promise<ui.JobView>;
+
+export function IssueCard(arg1:string):Promise<ui.JobView>;
+
+export function JobProgress(arg1:number):Promise<ui.JobProgress>;
 
 export function Jobs(arg1:ui.JobFilter):Promise<Array<ui.JobView>>;
 
@@ -28,11 +34,13 @@ export function ReadIDCard():Promise<ui.IdentityView>;
 
 export function ReceiveCardLot(arg1:string,arg2:number):Promise<ui.LotView>;
 
-export function RequeueJob(arg1:number):Promise<ui.JobView>;
+export function ResolveJob(arg1:number,arg2:string,arg3:string,arg4:ui.SupervisorApproval):Promise<ui.JobView>;
 
 export function RunDiagnostics():Promise<ui.DiagnosticsReport>;
 
 export function SetLanguage(arg1:string):Promise<void>;
+
+export function StartJob(arg1:number):Promise<ui.JobView>;
 
 export function StatusSnapshot():Promise<ui.Status>;
 
