@@ -42,6 +42,14 @@ type Diagnoser interface {
 	SupportBundler
 }
 
+// DeviceHolder is a part of the window that keeps the printer and the
+// encoder open between card jobs. *StationRunner satisfies it.
+type DeviceHolder interface {
+	// Suspend releases the devices and keeps them released until the
+	// returned function is called.
+	Suspend() (func(), error)
+}
+
 // chartDays is the period of the Diagnostics screen's charts.
 const chartDays = 30
 
@@ -184,6 +192,13 @@ func (a *App) RunDiagnostics(devices []string) (DiagnosticsReport, error) {
 				strings.Join(diag.Devices, ", "))
 		}
 	}
+	if usesDevices(devices) {
+		resume, err := a.holdDevices()
+		if err != nil {
+			return DiagnosticsReport{}, err
+		}
+		defer resume()
+	}
 	r, err := a.opts.Diagnostics.Run(a.context(), diag.RunOptions{Devices: devices})
 	if err != nil {
 		return DiagnosticsReport{}, toError(err)
@@ -196,6 +211,29 @@ func (a *App) RunDiagnostics(devices []string) (DiagnosticsReport, error) {
 	a.log.Info("diagnostics run", "devices", devices, "status", r.Status, "fail", r.Summary.Fail,
 		"warn", r.Summary.Warn)
 	return out, nil
+}
+
+// usesDevices reports whether a run of devices (all when empty) talks to a
+// device; the central and storage checks do not.
+func usesDevices(devices []string) bool {
+	return len(devices) == 0 || slices.ContainsFunc(devices, func(d string) bool {
+		return d != "central" && d != "storage"
+	})
+}
+
+// holdDevices suspends the job runner's hold on the printer and the
+// encoder while the diagnostics use the devices; the caller calls the
+// returned function when done. It fails with CodeDeviceBusy during a job.
+func (a *App) holdDevices() (func(), error) {
+	if a.opts.DeviceHolder == nil {
+		return func() {}, nil
+	}
+	resume, err := a.opts.DeviceHolder.Suspend()
+	if err != nil {
+		a.log.Warn("diagnostics wait for a card job", "err", err)
+		return nil, toError(err)
+	}
+	return resume, nil
 }
 
 func checkDTO(c diag.Check) DiagnosticCheck {
@@ -257,6 +295,11 @@ func (a *App) RunDiagnosticAction(req DiagnosticActionRequest) (DiagnosticCheck,
 		return DiagnosticCheck{}, Errorf(CodeInvalidArgument, "unknown device test %q: use one of %s", req.Action,
 			strings.Join(a.DiagnosticActions(), ", "))
 	}
+	resume, err := a.holdDevices()
+	if err != nil {
+		return DiagnosticCheck{}, err
+	}
+	defer resume()
 	c, err := a.opts.Diagnostics.RunAction(a.context(), sess, diag.ActionRequest{Action: diag.Action(req.Action),
 		Confirm: req.Confirm, TimeoutMs: req.TimeoutMs})
 	if err != nil {
@@ -277,6 +320,11 @@ func (a *App) SendAPDU(cmd APDUCommand) (APDUResponse, error) {
 	if a.opts.Diagnostics == nil {
 		return APDUResponse{}, errNoService("diagnostics")
 	}
+	resume, err := a.holdDevices()
+	if err != nil {
+		return APDUResponse{}, err
+	}
+	defer resume()
 	res, err := a.opts.Diagnostics.APDU(a.context(), sess, diag.APDURequest{Device: cmd.Reader, Hex: cmd.Hex,
 		Confirm: cmd.Confirm, Raw: cmd.Raw})
 	if err != nil {
@@ -299,6 +347,11 @@ func (a *App) SendPrinterCommand(cmd PrinterCommand) (PrinterReply, error) {
 	if a.opts.Diagnostics == nil {
 		return PrinterReply{}, errNoService("diagnostics")
 	}
+	resume, err := a.holdDevices()
+	if err != nil {
+		return PrinterReply{}, err
+	}
+	defer resume()
 	res, err := a.opts.Diagnostics.PrinterCommand(a.context(), sess, diag.PrinterCommandRequest{
 		Command: cmd.Command, Confirm: cmd.Confirm})
 	if err != nil {
@@ -323,6 +376,12 @@ func (a *App) SaveSupportBundle() (SupportBundle, error) {
 	if err := os.MkdirAll(dir, 0o750); err != nil {
 		return SupportBundle{}, toError(fmt.Errorf("create bundle folder %s: %w", dir, err))
 	}
+	// The bundle includes a full diagnostics run.
+	resume, err := a.holdDevices()
+	if err != nil {
+		return SupportBundle{}, err
+	}
+	defer resume()
 	// Nanoseconds in the name keep two bundles saved in one second apart,
 	// because BundleToFile never overwrites a file.
 	name := "permitdesk-support-" + time.Now().UTC().Format("20060102T150405.000000000Z") + ".zip"

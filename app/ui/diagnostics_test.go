@@ -4,6 +4,7 @@ import (
 	"archive/zip"
 	"context"
 	"database/sql"
+	"errors"
 	"os"
 	"path/filepath"
 	"slices"
@@ -17,6 +18,7 @@ import (
 	"permitdesk/app/logging"
 	"permitdesk/app/operators"
 	"permitdesk/app/store"
+	"permitdesk/devices"
 	evolissim "permitdesk/devices/sim/evolis"
 )
 
@@ -381,5 +383,96 @@ func TestSaveSupportBundle(t *testing.T) {
 	}
 	if again.Path == b.Path {
 		t.Errorf("second bundle overwrote %s", b.Path)
+	}
+}
+
+// blockingRunner runs a job until release is closed.
+type blockingRunner struct {
+	started, release chan struct{}
+}
+
+func (b blockingRunner) RunJob(context.Context, int64, string) (*issuance.Job, error) {
+	close(b.started)
+	<-b.release
+	return &issuance.Job{State: issuance.AwaitingHandover}, nil
+}
+
+func (b blockingRunner) Resolve(context.Context, *operators.Session, int64, issuance.Choice, string,
+	string) (*issuance.Job, error) {
+	return nil, errors.New("not used")
+}
+
+// TestDiagnosticsSuspendJobRunner checks that a diagnostics run closes the
+// job runner's idle devices and keeps jobs off them until it ends.
+func TestDiagnosticsSuspendJobRunner(t *testing.T) {
+	cfg := config.Default()
+	startPrinterSim(t, &cfg)
+	f := newDiagFixture(t, cfg)
+	o := &countingOpener{}
+	runner := NewStationRunner(o.open, time.Hour, logging.Discard())
+	f.app.opts.DeviceHolder = runner
+	f.login(t, "clerk1", "clerk-password")
+	ctx := context.Background()
+
+	if _, err := runner.RunJob(ctx, 1, "clerk1"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.app.RunDiagnostics([]string{"printer"}); err != nil {
+		t.Fatal(err)
+	}
+	if opens, closes := o.counts(); opens != 1 || closes != 1 {
+		t.Errorf("after a printer run: %d opens, %d closes; want the idle devices closed once", opens, closes)
+	}
+	if _, err := f.app.RunDiagnostics([]string{"storage"}); err != nil {
+		t.Fatal(err)
+	}
+
+	resume, err := runner.Suspend()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := runner.RunJob(ctx, 2, "clerk1"); !errors.Is(err, devices.ErrBusy) {
+		t.Errorf("job while suspended: %v, want devices.ErrBusy", err)
+	}
+	resume()
+	resume()
+	if _, err := runner.RunJob(ctx, 3, "clerk1"); err != nil {
+		t.Errorf("job after resume: %v", err)
+	}
+	if opens, _ := o.counts(); opens != 2 {
+		t.Errorf("%d opens, want the devices opened again for the job after resume", opens)
+	}
+}
+
+func TestDiagnosticsWaitForRunningJob(t *testing.T) {
+	f := newDiagFixture(t, config.Default())
+	job := blockingRunner{started: make(chan struct{}), release: make(chan struct{})}
+	runner := NewStationRunner(func(context.Context) (JobRunner, func(), error) {
+		return job, func() {}, nil
+	}, time.Hour, logging.Discard())
+	f.app.opts.DeviceHolder = runner
+	f.login(t, "tech1", "technician-pw")
+
+	done := make(chan error, 1)
+	go func() {
+		_, err := runner.RunJob(context.Background(), 1, "clerk1")
+		done <- err
+	}()
+	<-job.started
+	if _, err := f.app.RunDiagnostics(nil); errorCode(err) != CodeDeviceBusy {
+		t.Errorf("run during a job: %v, want code %q", err, CodeDeviceBusy)
+	}
+	if _, err := f.app.SendPrinterCommand(PrinterCommand{Command: "Rco;l"}); errorCode(err) != CodeDeviceBusy {
+		t.Errorf("printer command during a job: %v, want code %q", err, CodeDeviceBusy)
+	}
+	if _, err := f.app.RunDiagnostics([]string{"storage"}); err != nil {
+		t.Errorf("storage run during a job: %v, want it to run", err)
+	}
+	close(job.release)
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.app.RunDiagnostics([]string{"printer"}); err != nil {
+		t.Errorf("run after the job: %v", err)
 	}
 }

@@ -9,10 +9,14 @@ const (
 	EventStatusChanged = "status:changed"
 	// EventLanguageChanged carries the new language code after SetLanguage.
 	EventLanguageChanged = "language:changed"
+	// EventJobProgress carries a JobProgress for each step of an issuance
+	// job.
+	EventJobProgress = "job:progress"
 )
 
 // EventNames lists every event name above, for the mirror check.
 var EventNames = map[string]string{
 	"EventStatusChanged":   EventStatusChanged,
 	"EventLanguageChanged": EventLanguageChanged,
+	"EventJobProgress":     EventJobProgress,
 }

@@ -6,6 +6,8 @@ export function CardStock():Promise<Array<ui.LotView>>;
 
 export function CheckDevices():Promise<ui.Status>;
 
+export function CheckIdentity(arg1:string,arg2:ui.IdentityView):Promise<Array<ui.IdentityMismatch>>;
+
 export function DiagnosticActions():Promise<Array<string>>;
 
 export function DiagnosticsCharts():Promise<ui.ChartData>;
@@ -13,6 +15,10 @@ export function DiagnosticsCharts():Promise<ui.ChartData>;
 export function FindApplications(arg1:string):Promise<Array<ui.ApplicationView>>;
 
 export function HandoverJob(arg1:number):Promise<ui.JobView>;
+
+export function IssueCard(arg1:string):Promise<ui.JobView>;
+
+export function JobProgress(arg1:number):Promise<ui.JobProgress>;
 
 export function Jobs(arg1:ui.JobFilter):Promise<Array<ui.JobView>>;
 
@@ -32,7 +38,7 @@ export function ReadIDCard():Promise<ui.IdentityView>;
 
 export function ReceiveCardLot(arg1:string,arg2:number):Promise<ui.LotView>;
 
-export function RequeueJob(arg1:number):Promise<ui.JobView>;
+export function ResolveJob(arg1:number,arg2:string,arg3:string,arg4:ui.SupervisorApproval):Promise<ui.JobView>;
 
 export function RunDiagnosticAction(arg1:ui.DiagnosticActionRequest):Promise<ui.DiagnosticCheck>;
 
@@ -45,6 +51,8 @@ export function SendAPDU(arg1:ui.APDUCommand):Promise<ui.APDUResponse>;
 export function SendPrinterCommand(arg1:ui.PrinterCommand):Promise<ui.PrinterReply>;
 
 export function SetLanguage(arg1:string):Promise<void>;
+
+export function StartJob(arg1:number):Promise<ui.JobView>;
 
 export function StatusSnapshot():Promise<ui.Status>;
 

@@ -10,6 +10,10 @@ export function CheckDevices() {
   return window['go']['ui']['App']['CheckDevices']();
 }
 
+export function CheckIdentity(arg1, arg2) {
+  return window['go']['ui']['App']['CheckIdentity'](arg1, arg2);
+}
+
 export function DiagnosticActions() {
   return window['go']['ui']['App']['DiagnosticActions']();
 }
@@ -24,6 +28,14 @@ export function FindApplications(arg1) {
 
 export function HandoverJob(arg1) {
   return window['go']['ui']['App']['HandoverJob'](arg1);
+}
+
+export function IssueCard(arg1) {
+  return window['go']['ui']['App']['IssueCard'](arg1);
+}
+
+export function JobProgress(arg1) {
+  return window['go']['ui']['App']['JobProgress'](arg1);
 }
 
 export function Jobs(arg1) {
@@ -62,8 +74,8 @@ export function ReceiveCardLot(arg1, arg2) {
   return window['go']['ui']['App']['ReceiveCardLot'](arg1, arg2);
 }
 
-export function RequeueJob(arg1) {
-  return window['go']['ui']['App']['RequeueJob'](arg1);
+export function ResolveJob(arg1, arg2, arg3, arg4) {
+  return window['go']['ui']['App']['ResolveJob'](arg1, arg2, arg3, arg4);
 }
 
 export function RunDiagnosticAction(arg1) {
@@ -88,6 +100,10 @@ export function SendPrinterCommand(arg1) {
 
 export function SetLanguage(arg1) {
   return window['go']['ui']['App']['SetLanguage'](arg1);
+}
+
+export function StartJob(arg1) {
+  return window['go']['ui']['App']['StartJob'](arg1);
 }
 
 export function StatusSnapshot() {
