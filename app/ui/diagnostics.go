@@ -221,16 +221,16 @@ func usesDevices(devices []string) bool {
 	})
 }
 
-// holdDevices suspends the job runner's hold on the printer and the
-// encoder while the diagnostics use the devices; the caller calls the
-// returned function when done. It fails with CodeDeviceBusy during a job.
+// holdDevices makes the job runner release the printer and the encoder
+// until the returned function is called. It fails with CodeDeviceBusy
+// during a card job.
 func (a *App) holdDevices() (func(), error) {
 	if a.opts.DeviceHolder == nil {
 		return func() {}, nil
 	}
 	resume, err := a.opts.DeviceHolder.Suspend()
 	if err != nil {
-		a.log.Warn("diagnostics wait for a card job", "err", err)
+		a.log.Warn("diagnostics rejected during a card job", "err", err)
 		return nil, toError(err)
 	}
 	return resume, nil

@@ -21,10 +21,14 @@ interface Props {
 export const jobColour = "#3b82f6";
 export const errorColour = "#ef4444";
 
-const width = 600;
-const padLeft = 28;
+// The viewBox is about the chart's width on a 1280-pixel window, so the
+// 11-unit text shows at about 11 pixels.
+const width = 460;
+const padLeft = 26;
+const padRight = 16;
 const padBottom = 18;
 const padTop = 6;
+const fontSize = 11;
 
 /** Returns the top of the y axis: the largest count rounded up to a tidy step. */
 export function axisMax(days: DayCount[]): number {
@@ -34,10 +38,10 @@ export function axisMax(days: DayCount[]): number {
 }
 
 /** Bar chart of jobs and errors per day, oldest day on the left. */
-export function DayBarChart({ days, label, barTitle, height = 150 }: Props) {
+export function DayBarChart({ days, label, barTitle, height = 160 }: Props) {
   const top = axisMax(days);
   const plotHeight = height - padTop - padBottom;
-  const slot = (width - padLeft) / Math.max(1, days.length);
+  const slot = (width - padLeft - padRight) / Math.max(1, days.length);
   const barWidth = Math.max(2, slot * 0.7);
   const y = (n: number) => padTop + plotHeight - (n / top) * plotHeight;
   // About six date labels whatever the period, always including the last day.
@@ -54,8 +58,8 @@ export function DayBarChart({ days, label, barTitle, height = 150 }: Props) {
       <title>{label}</title>
       {[0, top / 2, top].map((v) => (
         <g key={v}>
-          <line x1={padLeft} x2={width} y1={y(v)} y2={y(v)} stroke="#e5e7eb" strokeWidth={1} />
-          <text x={padLeft - 4} y={y(v) + 4} fontSize={10} textAnchor="end" fill="#6b7280">
+          <line x1={padLeft} x2={width - padRight} y1={y(v)} y2={y(v)} stroke="#e5e7eb" strokeWidth={1} />
+          <text x={padLeft - 4} y={y(v) + 4} fontSize={fontSize} textAnchor="end" fill="#6b7280">
             {Number.isInteger(v) ? v : v.toFixed(1)}
           </text>
         </g>
@@ -89,7 +93,7 @@ export function DayBarChart({ days, label, barTitle, height = 150 }: Props) {
               />
             )}
             {showLabel && (
-              <text x={x + barWidth / 2} y={height - 4} fontSize={10} textAnchor="middle" fill="#6b7280">
+              <text x={x + barWidth / 2} y={height - 4} fontSize={fontSize} textAnchor="middle" fill="#6b7280">
                 {d.day.slice(5)}
               </text>
             )}

@@ -56,6 +56,7 @@ export function DeviceChecks({ report, rerunning, onRerun }: Props) {
         rowKey="device"
         pagination={false}
         dataSource={groups}
+        className="diag-devices"
         data-testid="device-checks"
         onRow={(g) => ({ "data-testid": `device-${g.device}`, "data-status": g.status }) as object}
         expandable={{
