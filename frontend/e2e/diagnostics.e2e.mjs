@@ -49,11 +49,14 @@ try {
     const application = lastApplication();
     assert.ok(application, "the station has no approved application");
     await page.evaluate(({ login, password }) => window.go.ui.App.Login(login, password), operators.clerk);
-    const job = await page.evaluate((id) => window.go.ui.App.IssueCard(id), application);
-    await waitForState(job.id, "awaiting_handover");
-    const done = await page.evaluate((id) => window.go.ui.App.HandoverJob(id), job.id);
-    assert.equal(done.state, "issued");
-    await page.evaluate(() => window.go.ui.App.Logout());
+    try {
+      const job = await page.evaluate((id) => window.go.ui.App.IssueCard(id), application);
+      await waitForState(job.id, "awaiting_handover");
+      const done = await page.evaluate((id) => window.go.ui.App.HandoverJob(id), job.id);
+      assert.equal(done.state, "issued");
+    } finally {
+      await page.evaluate(() => window.go.ui.App.Logout());
+    }
   });
 
   await step("technician opens the diagnostics", async () => {
@@ -156,5 +159,7 @@ try {
   if (cardInEncoder) {
     control("card.sock", "remove");
   }
+  // The session lives in the Go app, which the next test file shares.
+  await page.evaluate(() => window.go.ui.App.Logout());
   await finish();
 }
