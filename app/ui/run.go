@@ -56,7 +56,13 @@ func Run(assets fs.FS, build BuildInfo) int {
 	}
 	defer d.close()
 	app := d.app
-	if err := wails.Run(windowOptions(d, dist)); err != nil {
+	err = wails.Run(windowOptions(d, dist))
+	// The window's context has ended, so each running job stops at its next
+	// device call; the next start recovers it.
+	if !app.waitJobs(jobStopWait) {
+		app.log.Warn("jobs still running when the window closed", "waited", jobStopWait)
+	}
+	if err != nil {
 		app.log.Error("window failed", "err", err)
 		fmt.Fprintln(os.Stderr, "permitdesk: window:", err)
 		return 1
@@ -75,9 +81,17 @@ func windowOptions(d *desktop, dist fs.FS) *options.App {
 		BackgroundColour: &options.RGBA{R: 245, G: 245, B: 245, A: 255},
 		AssetServer:      &assetserver.Options{Assets: dist},
 		OnStartup: func(ctx context.Context) {
+			// Wails never cancels its context, so the services and the jobs
+			// run under one that OnShutdown cancels.
+			ctx, d.stop = context.WithCancel(ctx)
 			app.startup(ctx, runtime.EventsEmit)
 			app.log.Info("window started", "version", app.opts.Build.Version)
 			d.startServices(ctx)
+		},
+		OnShutdown: func(context.Context) {
+			if d.stop != nil {
+				d.stop()
+			}
 		},
 		Bind:           []any{app},
 		ErrorFormatter: FormatError,
@@ -103,6 +117,8 @@ type desktop struct {
 	sync     *appsync.Service
 	runner   *StationRunner
 	closers  []func()
+	// stop cancels the context of the services and the jobs.
+	stop context.CancelFunc
 }
 
 func (d *desktop) close() {
@@ -211,6 +227,9 @@ func newDesktop(build BuildInfo) (*desktop, error) {
 	d.app = NewApp(o)
 	return d, nil
 }
+
+// jobStopWait is how long closing the window waits for running jobs.
+const jobStopWait = 10 * time.Second
 
 // runnerIdle is how long the desktop keeps the printer and the encoder open
 // after a job.
