@@ -9,10 +9,14 @@ const (
 	EventStatusChanged = "status:changed"
 	// EventLanguageChanged carries the new language code after SetLanguage.
 	EventLanguageChanged = "language:changed"
+	// EventRewriteProgress carries a RewriteProgressView for each step of an
+	// address change.
+	EventRewriteProgress = "rewrite:progress"
 )
 
 // EventNames lists every event name above, for the mirror check.
 var EventNames = map[string]string{
 	"EventStatusChanged":   EventStatusChanged,
 	"EventLanguageChanged": EventLanguageChanged,
+	"EventRewriteProgress": EventRewriteProgress,
 }

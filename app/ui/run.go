@@ -114,9 +114,11 @@ func (d *desktop) close() {
 // checked for changes.
 const centralPollInterval = 2 * time.Second
 
-// startServices runs the device registry and the sync loop, and forwards
-// their changes to the status bar, until the window closes.
+// startServices recovers interrupted address changes, runs the device
+// registry and the sync loop, and forwards their changes and the rewrite
+// progress to the frontend, until the window closes.
 func (d *desktop) startServices(ctx context.Context) {
+	d.app.startRewrite(ctx)
 	if d.sync != nil {
 		if d.app.opts.Config.Central.URL != "" {
 			go func() {
@@ -188,6 +190,8 @@ func newDesktop(build BuildInfo) (*desktop, error) {
 		o.Faces = faces
 	}
 
+	d.openRewrite(cfg, db, syncSvc, log, &o)
+
 	if err := d.openRegistry(cfg, log, &o); err != nil {
 		d.close()
 		return nil, err
@@ -240,4 +244,23 @@ func newServices(cfg config.Config, db *sql.DB, log *slog.Logger) (
 		BlockWhenRevocationUnknown: cfg.Issuance.OfflineRevocationPolicy == "block",
 		Operators:                  ops, Logger: log})
 	return ops, syncSvc, iss, nil
+}
+
+// openRewrite sets the App's address-rewrite service when the configuration
+// names a desk reader, a rewriter and a card-key source. Otherwise it
+// records what is missing, or why the service did not start, for the
+// Rewrite screen to show.
+func (d *desktop) openRewrite(cfg config.Config, db *sql.DB, syncSvc *appsync.Service, log *slog.Logger, o *Options) {
+	if o.RewriteMissing = rewriteMissing(cfg); len(o.RewriteMissing) > 0 {
+		log.Info("address rewrite not configured", "missing", o.RewriteMissing)
+		return
+	}
+	svc, closeRewrite, err := openRewrite(cfg, db, syncSvc, log)
+	if err != nil {
+		log.Error("address rewrite unavailable", "err", err)
+		o.RewriteError = err.Error()
+		return
+	}
+	d.closers = append(d.closers, closeRewrite)
+	o.Rewrite = svc
 }

@@ -7,12 +7,14 @@ import type { ui } from "../wailsjs/go/models";
 export const Events = {
   EventStatusChanged: "status:changed",
   EventLanguageChanged: "language:changed",
+  EventRewriteProgress: "rewrite:progress",
 } as const;
 
 /** Payload type of each event. */
 export interface EventPayloads {
   [Events.EventStatusChanged]: ui.Status;
   [Events.EventLanguageChanged]: string;
+  [Events.EventRewriteProgress]: ui.RewriteProgressView;
 }
 
 export type EventName = keyof EventPayloads;
