@@ -35,6 +35,8 @@ type issuanceEnv struct {
 	svc  *issuance.Service
 	sync *appsync.Service
 	sess *operators.Session
+	// retryNeedsApproval is passed to the worker's options.
+	retryNeedsApproval bool
 }
 
 // openIssuance builds the operator, sync and issuance services and logs the
@@ -163,7 +165,8 @@ func (ie *issuanceEnv) openWorker(ctx context.Context, env *Env) (*issuance.Work
 	}
 	w, err := issuance.NewWorker(issuance.WorkerOptions{Service: ie.svc, CardPath: &issuance.EvolisPath{Printer: printer},
 		Encoder: issuance.PermitCardEncoder{Encoder: enc, Probe: probe}, Faces: issuance.CardFaces{Renderer: faces},
-		FacesDir: facesDir(cfg), LockDir: cfg.DataDir, StepTimeout: cfg.Issuance.StepTimeout.Duration, Logger: log})
+		FacesDir: facesDir(cfg), LockDir: cfg.DataDir, StepTimeout: cfg.Issuance.StepTimeout.Duration,
+		RetryNeedsApproval: ie.retryNeedsApproval, Logger: log})
 	if err != nil {
 		closeAll()
 		return nil, nil, err

@@ -7,6 +7,7 @@ import (
 	"fmt"
 
 	"permitdesk/app/operators"
+	"permitdesk/app/store"
 	"permitdesk/devices"
 )
 
@@ -82,7 +83,9 @@ func evidence(j *Job) string {
 
 // Resolve carries out an operator's choice for a job that needs attention
 // or was spoiled, then runs the job on when the choice allows it.
-// ChoiceVoid needs approvalID from operators.Service.Approve.
+// ChoiceVoid needs approvalID from operators.Service.Approve, and so does
+// ChoiceRetry on a job with a card when WorkerOptions.RetryNeedsApproval is
+// set.
 func (w *Worker) Resolve(ctx context.Context, sess *operators.Session, id int64, choice Choice,
 	approvalID, reason string) (*Job, error) {
 	if err := operators.Require(sess, issuers...); err != nil {
@@ -102,6 +105,9 @@ func (w *Worker) Resolve(ctx context.Context, sess *operators.Session, id int64,
 		}
 		return w.svc.Void(ctx, sess, id, approvalID, reason)
 	case ChoiceRetry:
+		if err := w.approveRetry(ctx, sess, j, approvalID); err != nil {
+			return nil, err
+		}
 		return w.retry(ctx, j, actor)
 	case ChoiceContinue:
 		return w.continueJob(ctx, j, actor)
@@ -133,6 +139,25 @@ func (w *Worker) clearPrinter(ctx context.Context, j *Job, actor string) (return
 	reason := fmt.Sprintf("spoiled by %s after: %s; card %s", actor, j.Attention, where)
 	_, err = w.svc.spoil(ctx, j.ID, NeedsAttention, actor, reason)
 	return false, err
+}
+
+// approveRetry uses up the supervisor's approval of a retry that spoils a
+// card, when the worker requires one.
+func (w *Worker) approveRetry(ctx context.Context, sess *operators.Session, j *Job, approvalID string) error {
+	if !w.opt.RetryNeedsApproval || j.State == Queued {
+		return nil
+	}
+	if w.svc.opt.Operators == nil {
+		return errors.New("retry needs the operator service to check the supervisor's approval")
+	}
+	return store.InTx(ctx, w.svc.db, func(tx *sql.Tx) error {
+		sup, err := w.svc.opt.Operators.ConsumeApproval(ctx, tx, sess, approvalID, ApproveRetry)
+		if err != nil {
+			return err
+		}
+		w.log.Info("retry approved", "job", j.ID, "supervisor", sup.Login, "operator", sess.Operator.Login)
+		return nil
+	})
 }
 
 func (w *Worker) retry(ctx context.Context, j *Job, actor string) (*Job, error) {

@@ -16,6 +16,9 @@ import (
 const (
 	ApproveVoid    = "void"
 	ApproveReprint = "reprint"
+	// ApproveRetry approves spoiling a card and issuing the job on a new
+	// one, when WorkerOptions.RetryNeedsApproval is set.
+	ApproveRetry = "retry"
 )
 
 // Void ends a job that is not at the printer, and voids its card. It needs

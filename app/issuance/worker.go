@@ -45,6 +45,10 @@ type WorkerOptions struct {
 	// PollInterval is how often Run looks for queued jobs when not
 	// notified; 0 means 2 seconds.
 	PollInterval time.Duration
+	// RetryNeedsApproval makes Resolve require a supervisor's approval for
+	// ApproveRetry before it spoils a job's card and takes a new one. A
+	// queued job, which holds no card, retries without one.
+	RetryNeedsApproval bool
 	// Hook, when set, is called at named points of a job, such as
 	// "before:encoding" and "after:personalise". Tests use it to crash the
 	// process at a chosen step.

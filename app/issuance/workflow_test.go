@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"permitdesk/app/operators"
 	"permitdesk/devices"
 )
 
@@ -280,5 +281,36 @@ func TestContinueRefusesUnfinishedPrint(t *testing.T) {
 	}
 	if h.m.calls["print"] != 1 {
 		t.Errorf("print called %d times, want 1", h.m.calls["print"])
+	}
+}
+
+func TestRetryNeedsSupervisorApproval(t *testing.T) {
+	h := openHarness(t, t.TempDir(), newMachine(stockCards), true)
+	w := h.worker(WorkerOptions{RetryNeedsApproval: true})
+	ctx := context.Background()
+	h.m.before["print"] = devices.Errorf("fake", "print", "RIBBON", "ribbon ended")
+	j := h.enqueue("A1")
+	if first, _ := w.RunJob(ctx, j.ID, "clerk1"); first.State != Spoiled {
+		t.Fatalf("state %s, want spoiled", first.State)
+	}
+
+	_, err := w.Resolve(ctx, h.clerk, j.ID, ChoiceRetry, "", "")
+	if !errors.Is(err, operators.ErrNoApproval) {
+		t.Fatalf("retry without approval: err %v, want ErrNoApproval", err)
+	}
+	if got, _ := h.svc.Job(ctx, j.ID); got.State != Spoiled || got.Attempt != 1 {
+		t.Fatalf("after the refused retry: state %s attempt %d, want spoiled 1", got.State, got.Attempt)
+	}
+	_, err = w.Resolve(ctx, h.clerk, j.ID, ChoiceRetry, h.approve(ApproveVoid), "")
+	if !errors.Is(err, operators.ErrNoApproval) {
+		t.Fatalf("retry with a void approval: err %v, want ErrNoApproval", err)
+	}
+
+	again, err := w.Resolve(ctx, h.clerk, j.ID, ChoiceRetry, h.approve(ApproveRetry), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again.State != AwaitingHandover || again.Attempt != 2 {
+		t.Errorf("approved retry: state %s attempt %d, want awaiting_handover 2", again.State, again.Attempt)
 	}
 }

@@ -40,6 +40,9 @@ type Options struct {
 	Operators *operators.Service
 	// Issuance lists and moves issuance jobs; nil leaves the Queue empty.
 	Issuance *issuance.Service
+	// Runner drives issuance jobs on the printer and encoder; nil leaves
+	// jobs queued for `permitdesk issue`.
+	Runner JobRunner
 	// Applications finds approved applications; nil leaves Issue without
 	// search.
 	Applications Applications
@@ -85,6 +88,9 @@ type App struct {
 	emit     func(ctx context.Context, name string, data ...any)
 	language string
 	session  *operators.Session
+
+	// jobs counts the jobs started in the background.
+	jobs sync.WaitGroup
 }
 
 // NewApp returns an App. Events are dropped until startup gives it a Wails
@@ -180,8 +186,34 @@ func (a *App) StatusSnapshot() Status {
 		Station:  a.opts.Config.StationID,
 		Devices:  a.devices.DeviceStatuses(a.context()),
 		Central:  a.centralStatus(a.context()),
+		Stock:    a.stockStatus(a.context()),
 		Operator: a.operator(),
 	}
+}
+
+// LowStock is the count of blank cards at which the status bar warns.
+// TODO: make the threshold a configuration setting once stations report
+// their daily volume.
+const LowStock = 20
+
+func (a *App) stockStatus(ctx context.Context) StockStatus {
+	if a.opts.Issuance == nil {
+		return StockStatus{}
+	}
+	lots, err := a.opts.Issuance.Lots(ctx)
+	if err != nil {
+		a.log.Warn("card stock not read for the status bar", "err", err)
+		return StockStatus{}
+	}
+	if len(lots) == 0 {
+		return StockStatus{}
+	}
+	s := StockStatus{Tracked: true}
+	for _, l := range lots {
+		s.OnHand += l.OnHand
+	}
+	s.Low = s.OnHand <= LowStock
+	return s
 }
 
 // publishStatus sends a fresh Status to the frontend when something the

@@ -14,7 +14,18 @@ type Status struct {
 	Station  string         `json:"station"`
 	Devices  []DeviceStatus `json:"devices"`
 	Central  CentralStatus  `json:"central"`
+	Stock    StockStatus    `json:"stock"`
 	Operator OperatorStatus `json:"operator"`
+}
+
+// StockStatus is the count of blank cards the station holds.
+type StockStatus struct {
+	// Tracked is false when the station has no issuance service or no
+	// card lot was received yet.
+	Tracked bool  `json:"tracked"`
+	OnHand  int64 `json:"onHand"`
+	// Low is true at or below LowStock cards.
+	Low bool `json:"low"`
 }
 
 // DeviceStatus is the state of one device.

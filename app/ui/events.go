@@ -12,6 +12,9 @@ const (
 	// EventRewriteProgress carries a RewriteProgressView for each step of an
 	// address change.
 	EventRewriteProgress = "rewrite:progress"
+	// EventJobProgress carries a JobProgress for each step of an issuance
+	// job.
+	EventJobProgress = "job:progress"
 )
 
 // EventNames lists every event name above, for the mirror check.
@@ -19,4 +22,5 @@ var EventNames = map[string]string{
 	"EventStatusChanged":   EventStatusChanged,
 	"EventLanguageChanged": EventLanguageChanged,
 	"EventRewriteProgress": EventRewriteProgress,
+	"EventJobProgress":     EventJobProgress,
 }

@@ -32,6 +32,12 @@ type IdentityView struct {
 	BirthDate string `json:"birthDate"`
 	Address   string `json:"address"`
 	Authority string `json:"authority"`
+	// ValidTo is the last day of validity, empty when LongTerm is set.
+	ValidTo  string `json:"validTo"`
+	LongTerm bool   `json:"longTerm"`
+	// Expired is true when the card's validity ended before the day it was
+	// read.
+	Expired bool `json:"expired"`
 }
 
 // ReadIDCard reads the ID card on the reader, waiting up to 10 s for one to
@@ -51,8 +57,13 @@ func (a *App) ReadIDCard() (IdentityView, error) {
 		return IdentityView{}, toError(err)
 	}
 	a.log.Info("ID card read", "id_number", logging.MaskID(id.Number))
-	return IdentityView{Name: id.Name, Sex: string(id.Sex), IDNumber: id.Number,
-		BirthDate: id.BirthDate.String(), Address: id.Address, Authority: id.Authority}, nil
+	v := IdentityView{Name: id.Name, Sex: string(id.Sex), IDNumber: id.Number, BirthDate: id.BirthDate.String(),
+		Address: id.Address, Authority: id.Authority, LongTerm: id.LongTerm,
+		Expired: id.Expired(idcard.DateOf(time.Now()))}
+	if !id.LongTerm {
+		v.ValidTo = id.ValidTo.String()
+	}
+	return v, nil
 }
 
 // ConfigIDReader opens the ID card reader named by the configuration for

@@ -160,3 +160,44 @@ func maskQuery(q string) string {
 	}
 	return q
 }
+
+// IdentityMismatch is one difference between the ID card on the reader and
+// the application it is meant to collect.
+type IdentityMismatch struct {
+	// Field is name, idNumber or validTo.
+	Field string `json:"field"`
+	// Card is the value read from the ID card.
+	Card string `json:"card"`
+	// Application is the value in the application, empty for validTo.
+	Application string `json:"application"`
+}
+
+// CheckIdentity compares the ID card that was read with an application and
+// returns every mismatch: another name, another ID number, or an expired ID
+// card. The Issue screen stops the issue while any is listed.
+func (a *App) CheckIdentity(applicationID string, id IdentityView) ([]IdentityMismatch, error) {
+	if _, err := a.currentSession(); err != nil {
+		return nil, err
+	}
+	if a.opts.Applications == nil {
+		return nil, errNoService("sync")
+	}
+	app, err := a.opts.Applications.Application(a.context(), applicationID)
+	if err != nil {
+		return nil, toError(err)
+	}
+	out := []IdentityMismatch{}
+	if strings.Join(strings.Fields(id.Name), "") != strings.Join(strings.Fields(app.Holder.Name), "") {
+		out = append(out, IdentityMismatch{Field: "name", Card: id.Name, Application: app.Holder.Name})
+	}
+	if !strings.EqualFold(strings.TrimSpace(id.IDNumber), app.Holder.IDNumber) {
+		out = append(out, IdentityMismatch{Field: "idNumber", Card: id.IDNumber, Application: app.Holder.IDNumber})
+	}
+	if id.Expired {
+		out = append(out, IdentityMismatch{Field: "validTo", Card: id.ValidTo})
+	}
+	if len(out) > 0 {
+		a.log.Warn("ID card does not match the application", "application", applicationID, "mismatches", len(out))
+	}
+	return out, nil
+}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/base64"
 	"image/png"
+	"slices"
 	"strings"
 	"testing"
 
@@ -110,5 +111,47 @@ func TestPreviewCardRendersBothSides(t *testing.T) {
 		if b := img.Bounds(); b.Dx() < 600 || b.Dy() < 300 {
 			t.Errorf("%s: %v is too small for a card face", side, b)
 		}
+	}
+}
+
+func TestCheckIdentity(t *testing.T) {
+	f := newQueueFixture(t)
+	if _, err := f.app.Login("clerk1", "clerk-password"); err != nil {
+		t.Fatal(err)
+	}
+	holder := testApplication("A1").Holder
+	card := IdentityView{Name: holder.Name, IDNumber: holder.IDNumber, ValidTo: "2036-01-01"}
+	tests := []struct {
+		name   string
+		change func(*IdentityView)
+		fields []string
+	}{
+		{"same holder", func(*IdentityView) {}, nil},
+		{"spaces in the name", func(v *IdentityView) { v.Name = " 张 三 " }, nil},
+		{"other name", func(v *IdentityView) { v.Name = "张山" }, []string{"name"}},
+		{"other number", func(v *IdentityView) { v.IDNumber = "110101199003071234" }, []string{"idNumber"}},
+		{"expired card", func(v *IdentityView) { v.Expired, v.ValidTo = true, "2020-01-01" }, []string{"validTo"}},
+		{"everything", func(v *IdentityView) { v.Name, v.IDNumber, v.Expired = "王五", "1", true },
+			[]string{"name", "idNumber", "validTo"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			v := card
+			tt.change(&v)
+			got, err := f.app.CheckIdentity("A1", v)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var fields []string
+			for _, m := range got {
+				fields = append(fields, m.Field)
+			}
+			if !slices.Equal(fields, tt.fields) {
+				t.Errorf("mismatches %v, want %v", fields, tt.fields)
+			}
+		})
+	}
+	if _, err := f.app.CheckIdentity("A9", card); errorCode(err) == "" {
+		t.Errorf("unknown application: %v, want an error with a code", err)
 	}
 }

@@ -68,16 +68,6 @@ func (a *App) Jobs(filter JobFilter) ([]JobView, error) {
 	return out, nil
 }
 
-// RequeueJob queues a spoiled job again; the next run takes a new card.
-func (a *App) RequeueJob(id int64) (JobView, error) {
-	sess, err := a.issuanceSession()
-	if err != nil {
-		return JobView{}, err
-	}
-	j, err := a.opts.Issuance.Requeue(a.context(), sess, id)
-	return a.jobResult(j, err)
-}
-
 // HandoverJob records that the card of a job was handed to the holder.
 func (a *App) HandoverJob(id int64) (JobView, error) {
 	sess, err := a.issuanceSession()

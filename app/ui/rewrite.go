@@ -341,7 +341,7 @@ func (a *App) startRewrite(ctx context.Context) {
 			case <-ctx.Done():
 				return
 			case p := <-events:
-				a.send(EventRewriteProgress, progressView(p))
+				a.send(EventRewriteProgress, rewriteProgressView(p))
 			}
 		}
 	}()

@@ -176,7 +176,7 @@ func (a *App) jobView(j rewrite.Job) RewriteJobView {
 	if a.opts.Rewrite != nil {
 		for _, p := range a.opts.Rewrite.Snapshot() {
 			if p.JobID == j.ID {
-				pv := progressView(p)
+				pv := rewriteProgressView(p)
 				v.Progress = &pv
 			}
 		}
@@ -184,7 +184,7 @@ func (a *App) jobView(j rewrite.Job) RewriteJobView {
 	return v
 }
 
-func progressView(p rewrite.Progress) RewriteProgressView {
+func rewriteProgressView(p rewrite.Progress) RewriteProgressView {
 	return RewriteProgressView{JobID: p.JobID, State: string(p.State), Step: p.Step, Percent: p.Percent,
 		Message: p.Message, At: p.At.UTC().Format(progressTimeFormat)}
 }

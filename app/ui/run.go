@@ -101,6 +101,7 @@ type desktop struct {
 	app      *App
 	registry *registry.Registry
 	sync     *appsync.Service
+	runner   *StationRunner
 	closers  []func()
 }
 
@@ -114,11 +115,22 @@ func (d *desktop) close() {
 // checked for changes.
 const centralPollInterval = 2 * time.Second
 
-// startServices recovers interrupted address changes, runs the device
-// registry and the sync loop, and forwards their changes and the rewrite
-// progress to the frontend, until the window closes.
+// startServices recovers interrupted address changes, forwards issuance and
+// rewrite progress, opens the printer once, and runs the device registry and
+// the sync loop with their changes forwarded to the status bar, until the
+// window closes.
 func (d *desktop) startServices(ctx context.Context) {
 	d.app.startRewrite(ctx)
+	if d.app.opts.Issuance != nil {
+		go d.app.forwardProgress(ctx)
+	}
+	if d.runner != nil {
+		go func() {
+			if err := d.runner.Warm(ctx); err != nil {
+				d.app.log.Warn("printer not ready at start; jobs wait for it", "err", err)
+			}
+		}()
+	}
 	if d.sync != nil {
 		if d.app.opts.Config.Central.URL != "" {
 			go func() {
@@ -178,6 +190,11 @@ func newDesktop(build BuildInfo) (*desktop, error) {
 	o := Options{Build: build, Config: cfg, Prefs: prefs.New(db), Operators: ops, Issuance: iss,
 		Applications: syncSvc, Central: syncSvc, Syncer: syncSvc, Houses: syncSvc, Log: log}
 	d.sync = syncSvc
+	if cfg.Devices.Printer.Port != "" || cfg.Devices.Printer.USBSerial != "" {
+		d.runner = newStationRunner(cfg, db, log, iss)
+		o.Runner = d.runner
+		d.closers = append(d.closers, d.runner.Close)
+	}
 	o.Diagnostics = diag.New(diag.Options{Config: cfg, DB: db, Logger: log.With("component", "diag")})
 
 	// A missing CJK font leaves the window usable. Only the card preview
@@ -198,6 +215,24 @@ func newDesktop(build BuildInfo) (*desktop, error) {
 	}
 	d.app = NewApp(o)
 	return d, nil
+}
+
+// runnerIdle is how long the desktop keeps the printer and the encoder open
+// after a job.
+const runnerIdle = 30 * time.Second
+
+// newStationRunner returns the runner of issuance jobs on the configured
+// printer and encoder. At the window a retry that spoils a card needs a
+// supervisor's approval.
+func newStationRunner(cfg config.Config, db *sql.DB, log *slog.Logger, iss *issuance.Service) *StationRunner {
+	open := func(ctx context.Context) (JobRunner, func(), error) {
+		w, closeFn, err := cli.StationWorker(ctx, cfg, log, db, iss, true)
+		if err != nil {
+			return nil, nil, err
+		}
+		return w, closeFn, nil
+	}
+	return NewStationRunner(open, runnerIdle, log.With("component", "runner"))
 }
 
 // openRegistry builds the registry of the configured devices and makes it

@@ -97,6 +97,7 @@ func (a *App) ReceiveCardLot(number string, count int64) (LotView, error) {
 	if err != nil {
 		return LotView{}, toError(err)
 	}
+	a.publishStatus()
 	return LotView{Number: l.Number, Received: l.Received, ReceivedAt: l.ReceivedAt, Adjusted: l.Adjusted,
 		Taken: l.Taken, OnHand: l.OnHand}, nil
 }

@@ -25,6 +25,7 @@ const unconfigured: ui.Status = {
   station: "SZ-FT-001",
   devices: ["encoder", "printer"].map((id) => ({ id, kind: id, name: "", state: "not_configured", detail: "" })),
   central: { state: "offline_only", url: "", lastSync: "", pending: 0 },
+  stock: { tracked: false, onHand: 0, low: false },
   operator: { loggedIn: false, name: "", role: "" },
 } as ui.Status;
 

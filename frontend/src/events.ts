@@ -8,6 +8,7 @@ export const Events = {
   EventStatusChanged: "status:changed",
   EventLanguageChanged: "language:changed",
   EventRewriteProgress: "rewrite:progress",
+  EventJobProgress: "job:progress",
 } as const;
 
 /** Payload type of each event. */
@@ -15,6 +16,7 @@ export interface EventPayloads {
   [Events.EventStatusChanged]: ui.Status;
   [Events.EventLanguageChanged]: string;
   [Events.EventRewriteProgress]: ui.RewriteProgressView;
+  [Events.EventJobProgress]: ui.JobProgress;
 }
 
 export type EventName = keyof EventPayloads;

@@ -1,6 +1,7 @@
 import { Space, Tag, Tooltip, Typography } from "antd";
 import { useTranslation } from "react-i18next";
 import type { ui } from "../bridge";
+import i18n from "../i18n";
 import { deviceStateLabel, deviceKindLabel, centralStateLabel, roleLabel } from "../labels";
 
 export const stateColour: Record<string, string> = {
@@ -52,10 +53,25 @@ export function StatusBar({ status }: Props) {
           <Tooltip title={status.central.detail || status.central.url}>
             <Typography.Text>{centralStateLabel(t, status.central.state)}</Typography.Text>
           </Tooltip>
+          {status.central.state === "down" && status.central.lastSync && (
+            <Typography.Text type="warning">
+              {" "}
+              {t("status.offlineSince", { time: new Date(status.central.lastSync).toLocaleString(i18n.language) })}
+            </Typography.Text>
+          )}
           {status.central.pending > 0 && (
             <Typography.Text type="warning"> {t("status.pending", { count: status.central.pending })}</Typography.Text>
           )}
         </span>
+        {status.stock.tracked && (
+          <span data-testid="status-stock">
+            <Typography.Text strong>{t("status.stock")}: </Typography.Text>
+            <Typography.Text type={status.stock.low ? "danger" : undefined}>
+              {t("status.cardsLeft", { count: status.stock.onHand })}
+              {status.stock.low && ` ${t("status.stockLow")}`}
+            </Typography.Text>
+          </span>
+        )}
         <span data-testid="status-operator">
           <Typography.Text strong>{t("status.operator")}: </Typography.Text>
           <Typography.Text>

@@ -15,13 +15,54 @@ import {
   Tooltip,
   Typography,
 } from "antd";
-import { useCallback, useEffect, useState } from "react";
+import { useCallback, useEffect, useRef, useState } from "react";
 import { useTranslation } from "react-i18next";
-import { FindApplications, PreviewCard, QueueIssue, ReadIDCard, type ui } from "../bridge";
+import { CheckIdentity, FindApplications, HandoverJob, IssueCard, PreviewCard, ReadIDCard, type ui } from "../bridge";
 import { LoginPanel } from "../components/LoginPanel";
 import { useShowError } from "../errors";
 import i18n from "../i18n";
+import zhCN from "../i18n/zh-CN";
 import { useWedge } from "../useWedge";
+import { JobSteps, useJobProgress } from "./JobSteps";
+
+/**
+ * What the Issue screen was doing, kept while the clerk looks at another
+ * screen so the applicant's job is still there on return.
+ */
+interface Desk {
+  query: string;
+  results: ui.ApplicationView[] | null;
+  chosen: ui.ApplicationView | null;
+  identity: ui.IdentityView | null;
+  job: ui.JobView | null;
+}
+
+const emptyDesk: Desk = { query: "", results: null, chosen: null, identity: null, job: null };
+let savedDesk: Desk = emptyDesk;
+
+/** Clears the kept Issue screen state; tests call it between cases. */
+export function resetIssueDesk() {
+  savedDesk = emptyDesk;
+}
+
+/** Calls the handler of each function key while the screen is shown. */
+function useFunctionKeys(keys: Record<string, () => void>) {
+  const handlers = useRef(keys);
+  useEffect(() => {
+    handlers.current = keys;
+  }, [keys]);
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      const fn = handlers.current[e.key];
+      if (fn && !e.altKey && !e.ctrlKey && !e.metaKey) {
+        e.preventDefault();
+        fn();
+      }
+    };
+    window.addEventListener("keydown", onKey);
+    return () => window.removeEventListener("keydown", onKey);
+  }, []);
+}
 
 interface Props {
   status: ui.Status | null;
@@ -39,16 +80,23 @@ export function IssueScreen({ status }: Props) {
 function IssueDesk() {
   const { t } = useTranslation();
   const showError = useShowError();
-  const [query, setQuery] = useState("");
-  const [results, setResults] = useState<ui.ApplicationView[] | null>(null);
-  const [chosen, setChosen] = useState<ui.ApplicationView | null>(null);
+  const [query, setQuery] = useState(savedDesk.query);
+  const [results, setResults] = useState<ui.ApplicationView[] | null>(savedDesk.results);
+  const [chosen, setChosen] = useState<ui.ApplicationView | null>(savedDesk.chosen);
+  const [identity, setIdentity] = useState<ui.IdentityView | null>(savedDesk.identity);
+  const [job, setJob] = useState<ui.JobView | null>(savedDesk.job);
   const [searching, setSearching] = useState(false);
-  const [queued, setQueued] = useState<ui.JobView | null>(null);
+  const [issuing, setIssuing] = useState(false);
+
+  useEffect(() => {
+    savedDesk = { query, results, chosen, identity, job };
+  }, [query, results, chosen, identity, job]);
 
   const search = useCallback(
-    (text: string) => {
+    (text: string, fromCard: ui.IdentityView | null = null) => {
       setSearching(true);
-      setQueued(null);
+      setJob(null);
+      setIdentity(fromCard);
       FindApplications(text)
         .then((apps) => {
           setResults(apps);
@@ -66,11 +114,12 @@ function IssueDesk() {
 
   const [reading, setReading] = useState(false);
   const readCard = () => {
+    if (reading) return;
     setReading(true);
     ReadIDCard()
       .then((id) => {
         setQuery(id.idNumber);
-        search(id.idNumber);
+        search(id.idNumber, id);
       })
       .catch((reason: unknown) => showError(i18n.t("error.readIdCard"), reason))
       .finally(() => setReading(false));
@@ -81,18 +130,34 @@ function IssueDesk() {
     search(code);
   });
 
-  const issue = (app: ui.ApplicationView) => {
-    QueueIssue(app.id)
-      .then(setQueued)
-      .catch((reason: unknown) => showError(i18n.t("error.queueIssue"), reason));
+  const mismatches = useIdentityCheck(chosen, identity);
+  const blocked = mismatches === null || mismatches.length > 0;
+
+  const issue = () => {
+    if (!chosen || blocked || job || issuing) return;
+    setIssuing(true);
+    IssueCard(chosen.id)
+      .then(setJob)
+      .catch((reason: unknown) => showError(i18n.t("error.queueIssue"), reason))
+      .finally(() => setIssuing(false));
   };
+
+  const next = () => {
+    setQuery("");
+    setResults(null);
+    setChosen(null);
+    setIdentity(null);
+    setJob(null);
+  };
+
+  useFunctionKeys({ F2: readCard, F9: issue });
 
   return (
     <Space direction="vertical" size="middle" style={{ width: "100%" }}>
       <Typography.Title level={3} style={{ margin: 0 }}>
         {t("issue.title")}
       </Typography.Title>
-      <Space.Compact style={{ maxWidth: 640, width: "100%" }}>
+      <Space.Compact style={{ maxWidth: 720, width: "100%" }}>
         <Input
           autoFocus
           allowClear
@@ -108,7 +173,7 @@ function IssueDesk() {
         </Button>
         <Tooltip title={t("issue.readIdCardHint")}>
           <Button icon={<IdcardOutlined />} loading={reading} onClick={readCard} data-testid="read-id-card">
-            {t("issue.readIdCard")}
+            {t("issue.readIdCard")} (F2)
           </Button>
         </Tooltip>
       </Space.Compact>
@@ -137,18 +202,63 @@ function IssueDesk() {
           ]}
         />
       )}
-      {chosen && <ApplicationCard app={chosen} onIssue={issue} queued={queued} />}
+      {chosen && (
+        <ApplicationCard
+          app={chosen}
+          identity={identity}
+          mismatches={mismatches}
+          onIssue={issue}
+          issuing={issuing}
+          job={job}
+          onNext={next}
+        />
+      )}
     </Space>
   );
 }
 
-interface CardProps {
-  app: ui.ApplicationView;
-  onIssue: (app: ui.ApplicationView) => void;
-  queued: ui.JobView | null;
+/**
+ * Returns the mismatches between the ID card read and the application: an
+ * empty list when they agree or no card was read, null while Go checks.
+ */
+function useIdentityCheck(
+  app: ui.ApplicationView | null,
+  identity: ui.IdentityView | null,
+): ui.IdentityMismatch[] | null {
+  const [result, setResult] = useState<{ key: string; list: ui.IdentityMismatch[] } | null>(null);
+  const showError = useShowError();
+  const key = app && identity ? `${app.id}/${identity.idNumber}/${identity.name}` : "";
+  useEffect(() => {
+    if (!app || !identity) return;
+    let live = true;
+    CheckIdentity(app.id, identity)
+      .then((list) => live && setResult({ key, list }))
+      .catch((reason: unknown) => live && showError(i18n.t("error.checkIdentity"), reason));
+    return () => {
+      live = false;
+    };
+  }, [app, identity, key, showError]);
+  if (!key) return [];
+  return result?.key === key ? result.list : null;
 }
 
-function ApplicationCard({ app, onIssue, queued }: CardProps) {
+type MismatchField = keyof typeof zhCN.issue.mismatchField;
+
+function mismatchField(field: string): field is MismatchField {
+  return Object.prototype.hasOwnProperty.call(zhCN.issue.mismatchField, field);
+}
+
+interface CardProps {
+  app: ui.ApplicationView;
+  identity: ui.IdentityView | null;
+  mismatches: ui.IdentityMismatch[] | null;
+  onIssue: () => void;
+  issuing: boolean;
+  job: ui.JobView | null;
+  onNext: () => void;
+}
+
+function ApplicationCard({ app, identity, mismatches, onIssue, issuing, job, onNext }: CardProps) {
   const { t } = useTranslation();
   const showError = useShowError();
   const [preview, setPreview] = useState<ui.CardPreview | null>(null);
@@ -168,29 +278,48 @@ function ApplicationCard({ app, onIssue, queued }: CardProps) {
     };
   }, [app.id, showError]);
   const sexLabel = app.sex === "1" || app.sex === "2" ? t(`sex.${app.sex}`) : app.sex;
-  const issueButton = queued ? null : (
+  const blocked = mismatches === null || mismatches.length > 0;
+  const issueButton = job ? null : (
     // The button takes the focus, so after a scan the clerk checks the data
-    // and the preview and presses Enter to issue.
-    <Button autoFocus type="primary" icon={<IdcardOutlined />} onClick={() => onIssue(app)} data-testid="issue-button">
-      {t("issue.issueButton")}
+    // and the preview and presses Enter (or F9) to issue.
+    <Button
+      autoFocus
+      type="primary"
+      icon={<IdcardOutlined />}
+      disabled={blocked}
+      loading={issuing}
+      onClick={onIssue}
+      data-testid="issue-button"
+    >
+      {t("issue.issueButton")} (F9)
     </Button>
   );
   return (
     <Card size="small" title={`${t("issue.application")} ${app.id} · ${app.name}`} extra={issueButton}>
-      {queued && (
+      {mismatches && mismatches.length > 0 && (
         <Alert
-          type="success"
+          type="error"
           showIcon
           style={{ marginBottom: 12 }}
-          message={t("issue.queued", { id: queued.id })}
-          description={t("issue.queuedHint", { application: queued.applicationId })}
-          action={
-            <Button size="small" onClick={() => (window.location.hash = "/queue")}>
-              {t("issue.toQueue")}
-            </Button>
+          data-testid="identity-mismatch"
+          message={t("issue.mismatch")}
+          description={
+            <ul style={{ margin: 0, paddingInlineStart: 20 }}>
+              {mismatches.map((m) => (
+                <li key={m.field}>
+                  {mismatchField(m.field)
+                    ? t(`issue.mismatchField.${m.field as MismatchField}`, { card: m.card, application: m.application })
+                    : `${m.field}: ${m.card} / ${m.application}`}
+                </li>
+              ))}
+            </ul>
           }
         />
       )}
+      {identity && mismatches && mismatches.length === 0 && (
+        <Alert type="success" showIcon style={{ marginBottom: 12 }} message={t("issue.identityMatches")} />
+      )}
+      {job && <IssueProgress job={job} onNext={onNext} />}
       <Row gutter={24} wrap={false}>
         <Col flex="120px">
           {app.photo ? (
@@ -230,6 +359,63 @@ function ApplicationCard({ app, onIssue, queued }: CardProps) {
           )}
         </Col>
       </Row>
+    </Card>
+  );
+}
+
+interface ProgressProps {
+  job: ui.JobView;
+  onNext: () => void;
+}
+
+/** The running job's steps, then the hand-over and the next applicant. */
+function IssueProgress({ job, onNext }: ProgressProps) {
+  const { t } = useTranslation();
+  const showError = useShowError();
+  const { progress, furthest } = useJobProgress(job.id);
+  const [handing, setHanding] = useState(false);
+  const state = progress?.state ?? job.state;
+
+  const handover = () => {
+    if (handing || state !== "awaiting_handover") return;
+    setHanding(true);
+    HandoverJob(job.id)
+      .catch((reason: unknown) => showError(i18n.t("error.jobAction"), reason))
+      .finally(() => setHanding(false));
+  };
+  const finished = state === "issued";
+  useFunctionKeys({ F10: handover, Escape: () => finished && onNext() });
+
+  return (
+    <Card type="inner" size="small" style={{ marginBottom: 12 }} title={t("issue.progress", { id: job.id })}>
+      <JobSteps progress={progress} lastIndex={furthest} />
+      {state === "awaiting_handover" && (
+        <Alert
+          type="info"
+          showIcon
+          style={{ marginTop: 12 }}
+          message={t("issue.handoverPrompt")}
+          action={
+            <Button autoFocus type="primary" loading={handing} onClick={handover} data-testid="handover-button">
+              {t("issue.handoverButton")} (F10)
+            </Button>
+          }
+        />
+      )}
+      {finished && (
+        <Alert
+          type="success"
+          showIcon
+          style={{ marginTop: 12 }}
+          data-testid="issued"
+          message={t("issue.issued", { id: job.id, permit: job.permitNumber })}
+          action={
+            <Button autoFocus type="primary" onClick={onNext} data-testid="next-applicant">
+              {t("issue.next")} (Esc)
+            </Button>
+          }
+        />
+      )}
     </Card>
   );
 }

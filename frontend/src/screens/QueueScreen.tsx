@@ -1,22 +1,9 @@
 import { ReloadOutlined } from "@ant-design/icons";
-import {
-  App,
-  Button,
-  Descriptions,
-  Form,
-  Input,
-  Modal,
-  Progress,
-  Select,
-  Space,
-  Table,
-  Tag,
-  Tooltip,
-  Typography,
-} from "antd";
+import { App, Button, Descriptions, Form, Input, Modal, Progress, Select, Space, Table, Tag, Typography } from "antd";
 import { useCallback, useEffect, useState } from "react";
 import { useTranslation } from "react-i18next";
-import { HandoverJob, Jobs, RequeueJob, VoidJob, type ui } from "../bridge";
+import { HandoverJob, Jobs, ResolveJob, StartJob, VoidJob, type ui } from "../bridge";
+import { Events, onEvent } from "../events";
 import { LoginPanel } from "../components/LoginPanel";
 import { useShowError } from "../errors";
 import i18n from "../i18n";
@@ -46,11 +33,20 @@ export function QueueScreen({ status }: Props) {
   return <JobTable />;
 }
 
-interface VoidForm {
-  reason: string;
+interface ApprovalForm {
+  reason?: string;
   login: string;
   password: string;
 }
+
+/** A decision waiting for a supervisor's approval in the modal. */
+interface Pending {
+  job: ui.JobView;
+  choice: "retry" | "void";
+}
+
+/** Jobs whose card may be in the printer are voided through the worker. */
+const atWorker = new Set(["needs_attention", "spoiled"]);
 
 function JobTable() {
   const { t } = useTranslation();
@@ -60,8 +56,9 @@ function JobTable() {
   const [jobs, setJobs] = useState<ui.JobView[]>([]);
   const [loading, setLoading] = useState(true);
   const [tick, setTick] = useState(0);
-  const [voiding, setVoiding] = useState<ui.JobView | null>(null);
-  const [form] = Form.useForm<VoidForm>();
+  const [pending, setPending] = useState<Pending | null>(null);
+  const [busy, setBusy] = useState<number | null>(null);
+  const [form] = Form.useForm<ApprovalForm>();
 
   // load requests the jobs again. The effect below makes the call.
   const load = useCallback(() => {
@@ -80,24 +77,44 @@ function JobTable() {
     };
   }, [states, tick, showError]);
 
+  // Each job step reloads the list, so states and progress stay live.
+  useEffect(() => onEvent(Events.EventJobProgress, () => setTick((n) => n + 1)), []);
+
   const done = (job: ui.JobView) => {
     void message.success(t("queue.done", { id: job.id, state: jobStateLabel(t, job.state) }));
     load();
   };
-  const act = (call: Promise<ui.JobView>) =>
-    call.then(done).catch((reason: unknown) => showError(i18n.t("error.jobAction"), reason));
-  const submitVoid = (values: VoidForm) => {
-    if (!voiding) return;
-    VoidJob(voiding.id, values.reason, { login: values.login, password: values.password })
-      .then((job) => {
-        setVoiding(null);
-        form.resetFields();
-        done(job);
+  const act = (job: ui.JobView, call: () => Promise<ui.JobView>) => {
+    setBusy(job.id);
+    call()
+      .then(done)
+      .catch((reason: unknown) => showError(i18n.t("error.jobAction"), reason))
+      .finally(() => setBusy(null));
+  };
+  const closeApproval = () => {
+    setPending(null);
+    form.resetFields();
+  };
+  const submitApproval = (values: ApprovalForm) => {
+    if (!pending) return;
+    const { job, choice } = pending;
+    const approval = { login: values.login, password: values.password };
+    const reason = values.reason ?? "";
+    const call =
+      choice === "void" && !atWorker.has(job.state)
+        ? VoidJob(job.id, reason, approval)
+        : ResolveJob(job.id, choice, reason, approval);
+    setBusy(job.id);
+    call
+      .then((next) => {
+        closeApproval();
+        done(next);
       })
       .catch((reason: unknown) => {
         showError(i18n.t("error.jobAction"), reason);
         form.setFieldValue("password", "");
-      });
+      })
+      .finally(() => setBusy(null));
   };
 
   return (
@@ -169,25 +186,41 @@ function JobTable() {
             render: (_: unknown, job: ui.JobView) => (
               <Space size="small" wrap>
                 {job.state === "awaiting_handover" && (
-                  <Button size="small" type="primary" onClick={() => act(HandoverJob(job.id))}>
+                  <Button
+                    size="small"
+                    type="primary"
+                    loading={busy === job.id}
+                    onClick={() => act(job, () => HandoverJob(job.id))}
+                  >
                     {t("queue.handover")}
                   </Button>
                 )}
-                {job.state === "spoiled" && (
-                  <Button size="small" onClick={() => act(RequeueJob(job.id))}>
-                    {t("queue.requeue")}
+                {job.state === "queued" && (
+                  <Button size="small" loading={busy === job.id} onClick={() => act(job, () => StartJob(job.id))}>
+                    {t("queue.start")}
                   </Button>
                 )}
-                {job.state === "needs_attention" &&
-                  (["continue", "retry"] as const).map((c) => (
-                    <Tooltip key={c} title={t("queue.needsDevices", { id: job.id })}>
-                      <Button size="small" disabled>
-                        {t(`queue.${c}`)}
-                      </Button>
-                    </Tooltip>
-                  ))}
+                {job.choices.includes("continue") && (
+                  <Button
+                    size="small"
+                    loading={busy === job.id}
+                    onClick={() => act(job, () => ResolveJob(job.id, "continue", "", { login: "", password: "" }))}
+                  >
+                    {t("queue.continue")}
+                  </Button>
+                )}
+                {job.choices.includes("retry") && (
+                  <Button size="small" disabled={busy === job.id} onClick={() => setPending({ job, choice: "retry" })}>
+                    {t("queue.retry")}
+                  </Button>
+                )}
                 {job.choices.includes("void") && (
-                  <Button size="small" danger onClick={() => setVoiding(job)}>
+                  <Button
+                    size="small"
+                    danger
+                    disabled={busy === job.id}
+                    onClick={() => setPending({ job, choice: "void" })}
+                  >
                     {t("queue.void")}
                   </Button>
                 )}
@@ -197,40 +230,44 @@ function JobTable() {
         ]}
       />
       <Modal
-        open={voiding !== null}
-        title={voiding ? t("queue.voidTitle", { id: voiding.id }) : ""}
-        okText={t("queue.confirmVoid")}
+        open={pending !== null}
+        title={pending ? t(`queue.${pending.choice}Title`, { id: pending.job.id }) : ""}
+        okText={pending ? t(`queue.${pending.choice}Confirm`) : ""}
         cancelText={t("queue.cancel")}
-        okButtonProps={{ danger: true }}
+        okButtonProps={{ danger: pending?.choice === "void", loading: pending !== null && busy === pending.job.id }}
         onOk={() => form.submit()}
-        onCancel={() => {
-          setVoiding(null);
-          form.resetFields();
-        }}
+        onCancel={closeApproval}
         destroyOnHidden
       >
-        <Typography.Paragraph>{t("queue.voidHint")}</Typography.Paragraph>
-        <Form<VoidForm> form={form} layout="vertical" onFinish={submitVoid} requiredMark={false}>
-          <Form.Item
-            label={t("queue.voidReason")}
-            name="reason"
-            rules={[{ required: true, message: t("login.required", { field: t("queue.voidReason") }) }]}
-          >
-            <Input.TextArea autoFocus rows={2} />
-          </Form.Item>
+        <Typography.Paragraph>{pending ? t(`queue.${pending.choice}Hint`) : ""}</Typography.Paragraph>
+        {pending?.job.attention && (
+          <Typography.Paragraph type="secondary">
+            {t("queue.attention")}: {pending.job.attention}
+          </Typography.Paragraph>
+        )}
+        <Form<ApprovalForm> form={form} layout="vertical" onFinish={submitApproval} requiredMark={false}>
+          {pending?.choice === "void" && (
+            <Form.Item
+              label={t("queue.voidReason")}
+              name="reason"
+              rules={[{ required: true, message: t("login.required", { field: t("queue.voidReason") }) }]}
+            >
+              <Input.TextArea autoFocus rows={2} />
+            </Form.Item>
+          )}
           <Form.Item
             label={t("queue.supervisorLogin")}
             name="login"
             rules={[{ required: true, message: t("login.required", { field: t("queue.supervisorLogin") }) }]}
           >
-            <Input autoComplete="off" />
+            <Input autoComplete="off" autoFocus={pending?.choice === "retry"} />
           </Form.Item>
           <Form.Item
             label={t("queue.supervisorPassword")}
             name="password"
             rules={[{ required: true, message: t("login.required", { field: t("queue.supervisorPassword") }) }]}
           >
-            <Input.Password autoComplete="off" />
+            <Input.Password autoComplete="off" onPressEnter={() => form.submit()} />
           </Form.Item>
         </Form>
       </Modal>

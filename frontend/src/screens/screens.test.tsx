@@ -1,13 +1,39 @@
-import { cleanup, render, screen, waitFor, within } from "@testing-library/react";
+import { act, cleanup, render, screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { App as AntApp } from "antd";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { ui } from "../bridge";
 import i18n from "../i18n";
 
-// The bound Go methods are replaced by recorders; the Go side of each is
-// tested in app/ui and end to end through wails dev.
+// The bound Go methods and the Wails runtime are replaced by recorders; the
+// Go side of each is tested in app/ui and end to end through wails dev.
 const calls: string[] = [];
+type Handler = (payload: unknown) => void;
+const listeners = new Map<string, Set<Handler>>();
+
+/** Sends an event to the screens as Go would. */
+function emit(name: string, payload: unknown) {
+  act(() => listeners.get(name)?.forEach((h) => h(payload)));
+}
+
+function progress(id: number, state: string, message = ""): ui.JobProgress {
+  return { jobId: id, state, step: state, percent: 0, message, at: "2026-09-17T08:00:00Z" };
+}
+
+/** What JobProgress returns for job 7, as if the job moved before the screen subscribed. */
+let snapshot: ui.JobProgress = progress(7, "queued");
+
+/** The identity CheckIdentity is asked about and the mismatches it returns. */
+let mismatches: ui.IdentityMismatch[] = [];
+
+vi.mock("../../wailsjs/runtime/runtime", () => ({
+  EventsOn: (name: string, handler: Handler) => {
+    const set = listeners.get(name) ?? new Set<Handler>();
+    set.add(handler);
+    listeners.set(name, set);
+    return () => set.delete(handler);
+  },
+}));
 
 const application: ui.ApplicationView = {
   id: "JZ20260917000049",
@@ -54,41 +80,73 @@ vi.mock("../../wailsjs/go/ui/App", () => ({
     calls.push(`PreviewCard ${id}`);
     return Promise.resolve({ front: "data:image/png;base64,AA==", back: "data:image/png;base64,AA==" });
   },
-  QueueIssue: (id: string) => {
-    calls.push(`QueueIssue ${id}`);
+  IssueCard: (id: string) => {
+    calls.push(`IssueCard ${id}`);
     return Promise.resolve(job("queued", ["void"]));
   },
-  ReadIDCard: () => Promise.reject({ code: "device_not_connected", message: "idreader: not connected" }),
+  JobProgress: (id: number) => {
+    calls.push(`JobProgress ${id}`);
+    return Promise.resolve(snapshot);
+  },
+  CheckIdentity: (id: string, identity: ui.IdentityView) => {
+    calls.push(`CheckIdentity ${id} ${identity.name}`);
+    return Promise.resolve(mismatches);
+  },
+  ReadIDCard: () => {
+    if (readCard) {
+      return Promise.resolve(readCard);
+    }
+    return Promise.reject({ code: "device_not_connected", message: "idreader: not connected" });
+  },
   Jobs: () => {
     calls.push("Jobs");
-    return Promise.resolve([job("queued", ["void"])]);
+    return Promise.resolve(jobList);
   },
   VoidJob: (id: number, reason: string, approval: ui.SupervisorApproval) => {
     calls.push(`VoidJob ${id} ${reason} ${approval.login} ${approval.password}`);
     return Promise.resolve(job("voided", []));
   },
-  HandoverJob: () => Promise.reject(new Error("unexpected")),
-  RequeueJob: () => Promise.reject(new Error("unexpected")),
+  HandoverJob: (id: number) => {
+    calls.push(`HandoverJob ${id}`);
+    return Promise.resolve(job("issued", []));
+  },
+  StartJob: () => Promise.reject(new Error("unexpected")),
+  ResolveJob: (id: number, choice: string, reason: string, approval: ui.SupervisorApproval) => {
+    calls.push(`ResolveJob ${id} ${choice} ${reason} ${approval.login} ${approval.password}`);
+    return Promise.resolve(job("awaiting_handover", []));
+  },
 }));
 
-const { IssueScreen } = await import("./IssueScreen");
+/** The ID card ReadIDCard returns; null makes the reader fail. */
+let readCard: ui.IdentityView | null = null;
+
+let jobList: ui.JobView[] = [];
+
+const { IssueScreen, resetIssueDesk } = await import("./IssueScreen");
 const { QueueScreen } = await import("./QueueScreen");
 
 const loggedIn = {
   station: "DEV-0001",
   devices: [],
   central: { state: "up", url: "", lastSync: "", pending: 0, detail: "" },
+  stock: { tracked: true, onHand: 120, low: false },
   operator: { loggedIn: true, login: "clerk1", name: "李四", role: "clerk" },
 } as unknown as ui.Status;
 
 describe("screens", () => {
   beforeEach(async () => {
     calls.length = 0;
+    listeners.clear();
+    snapshot = progress(7, "queued");
+    mismatches = [];
+    readCard = null;
+    jobList = [job("queued", ["void"])];
+    resetIssueDesk();
     await i18n.changeLanguage("zh-CN");
   });
   afterEach(cleanup);
 
-  it("issue searches, previews and queues", async () => {
+  it("issue runs the job through hand-over", async () => {
     const user = userEvent.setup();
     render(
       <AntApp>
@@ -101,8 +159,86 @@ describe("screens", () => {
     expect(calls).toContain("PreviewCard JZ20260917000049");
 
     await user.click(screen.getByTestId("issue-button"));
-    expect(await screen.findByText("任务 7 已进入制证队列。")).toBeInTheDocument();
-    expect(calls).toContain("QueueIssue JZ20260917000049");
+    await waitFor(() => expect(calls).toContain("JobProgress 7"));
+    expect(calls).toContain("IssueCard JZ20260917000049");
+    emit("job:progress", progress(7, "encoding"));
+    expect(await screen.findByText("任务 7：写芯片中")).toBeInTheDocument();
+    emit("job:progress", progress(8, "spoiled"));
+    expect(screen.getByText("任务 7：写芯片中")).toBeInTheDocument();
+    emit("job:progress", progress(7, "awaiting_handover"));
+    await user.click(await screen.findByTestId("handover-button"));
+    await waitFor(() => expect(calls).toContain("HandoverJob 7"));
+    emit("job:progress", progress(7, "issued"));
+    expect(await screen.findByTestId("issued")).toHaveTextContent("任务 7 已发证");
+    await user.click(screen.getByTestId("next-applicant"));
+    expect(screen.getByLabelText("身份证号或申请编号")).toHaveValue("");
+  });
+
+  it("issue shows a step sent before it subscribed", async () => {
+    const user = userEvent.setup();
+    const view = render(
+      <AntApp>
+        <IssueScreen status={loggedIn} />
+      </AntApp>,
+    );
+    await user.type(screen.getByLabelText("身份证号或申请编号"), "360102199709166720{Enter}");
+    await user.click(await screen.findByTestId("issue-button"));
+    await screen.findByText("任务 7：排队中");
+    view.unmount();
+
+    // The job reaches hand-over while the clerk looks at another screen:
+    // no listener gets the event, only the snapshot has it.
+    emit("job:progress", progress(7, "awaiting_handover"));
+    snapshot = progress(7, "awaiting_handover");
+    render(
+      <AntApp>
+        <IssueScreen status={loggedIn} />
+      </AntApp>,
+    );
+    expect(await screen.findByText("任务 7：待交付")).toBeInTheDocument();
+    expect(screen.getByTestId("handover-button")).toBeInTheDocument();
+  });
+
+  it("issue stops on an ID card mismatch", async () => {
+    const user = userEvent.setup();
+    readCard = {
+      name: "梁亭",
+      idNumber: "360102199709166720",
+      validTo: "2020-01-01",
+      expired: true,
+    } as ui.IdentityView;
+    mismatches = [
+      { field: "name", card: "梁亭", application: "梁婷" },
+      { field: "validTo", card: "2020-01-01", application: "" },
+    ];
+    render(
+      <AntApp>
+        <IssueScreen status={loggedIn} />
+      </AntApp>,
+    );
+    await user.click(screen.getByTestId("read-id-card"));
+    const alert = await screen.findByTestId("identity-mismatch");
+    expect(alert).toHaveTextContent("姓名不同：身份证为“梁亭”，申请为“梁婷”。");
+    expect(alert).toHaveTextContent("身份证已过有效期（至 2020-01-01）");
+    expect(calls).toContain("CheckIdentity JZ20260917000049 梁亭");
+    expect(screen.getByTestId("issue-button")).toBeDisabled();
+  });
+
+  it("issue shows a printer fault with its message", async () => {
+    const user = userEvent.setup();
+    render(
+      <AntApp>
+        <IssueScreen status={loggedIn} />
+      </AntApp>,
+    );
+    await user.type(screen.getByLabelText("身份证号或申请编号"), "360102199709166720{Enter}");
+    await user.click(await screen.findByTestId("issue-button"));
+    await waitFor(() => expect(calls).toContain("JobProgress 7"));
+    emit("job:progress", progress(7, "printing"));
+    emit("job:progress", progress(7, "needs_attention", "printer: cover open"));
+    const fault = await screen.findByTestId("job-fault");
+    expect(fault).toHaveTextContent("制卡已停止：需人工处理");
+    expect(fault).toHaveTextContent("printer: cover open");
   });
 
   it("issue shows a failed ID card read", async () => {
@@ -133,5 +269,25 @@ describe("screens", () => {
     await user.click(within(dialog).getByRole("button", { name: "确认作废" }));
     await waitFor(() => expect(calls).toContain("VoidJob 7 申请人撤回 boss supervisor-pw"));
     expect(await screen.findByText("任务 7 现为：已作废")).toBeInTheDocument();
+  });
+
+  it("queue retry asks for the supervisor", async () => {
+    const user = userEvent.setup();
+    jobList = [{ ...job("needs_attention", ["continue", "retry", "void"]), attention: "printer: cover open" }];
+    render(
+      <AntApp>
+        <QueueScreen status={loggedIn} />
+      </AntApp>,
+    );
+    const row = (await screen.findByText("JZ20260917000049")).closest("tr");
+    await user.click(within(row as HTMLElement).getByRole("button", { name: "重 试" }));
+    const dialog = await screen.findByRole("dialog");
+    expect(dialog).toHaveTextContent("printer: cover open");
+    await user.click(within(dialog).getByRole("button", { name: "确认重试" }));
+    expect(await within(dialog).findByText("请填写主管账号")).toBeInTheDocument();
+    expect(calls.some((c) => c.startsWith("ResolveJob"))).toBe(false);
+    await user.type(within(dialog).getByLabelText("主管账号"), "boss");
+    await user.type(within(dialog).getByLabelText("主管密码"), "supervisor-pw{Enter}");
+    await waitFor(() => expect(calls).toContain("ResolveJob 7 retry  boss supervisor-pw"));
   });
 });

@@ -202,6 +202,22 @@ export namespace ui {
 	        this.asOf = source["asOf"];
 	    }
 	}
+	export class IdentityMismatch {
+	    field: string;
+	    card: string;
+	    application: string;
+	
+	    static createFrom(source: any = {}) {
+	        return new IdentityMismatch(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.field = source["field"];
+	        this.card = source["card"];
+	        this.application = source["application"];
+	    }
+	}
 	export class IdentityView {
 	    name: string;
 	    sex: string;
@@ -209,6 +225,9 @@ export namespace ui {
 	    birthDate: string;
 	    address: string;
 	    authority: string;
+	    validTo: string;
+	    longTerm: boolean;
+	    expired: boolean;
 	
 	    static createFrom(source: any = {}) {
 	        return new IdentityView(source);
@@ -222,6 +241,9 @@ export namespace ui {
 	        this.birthDate = source["birthDate"];
 	        this.address = source["address"];
 	        this.authority = source["authority"];
+	        this.validTo = source["validTo"];
+	        this.longTerm = source["longTerm"];
+	        this.expired = source["expired"];
 	    }
 	}
 	export class JobFilter {
@@ -236,6 +258,28 @@ export namespace ui {
 	        if ('string' === typeof source) source = JSON.parse(source);
 	        this.states = source["states"];
 	        this.limit = source["limit"];
+	    }
+	}
+	export class JobProgress {
+	    jobId: number;
+	    state: string;
+	    step: string;
+	    percent: number;
+	    message: string;
+	    at: string;
+	
+	    static createFrom(source: any = {}) {
+	        return new JobProgress(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.jobId = source["jobId"];
+	        this.state = source["state"];
+	        this.step = source["step"];
+	        this.percent = source["percent"];
+	        this.message = source["message"];
+	        this.at = source["at"];
 	    }
 	}
 	export class JobView {
@@ -587,10 +631,27 @@ export namespace ui {
 	        this.detail = source["detail"];
 	    }
 	}
+	export class StockStatus {
+	    tracked: boolean;
+	    onHand: number;
+	    low: boolean;
+	
+	    static createFrom(source: any = {}) {
+	        return new StockStatus(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.tracked = source["tracked"];
+	        this.onHand = source["onHand"];
+	        this.low = source["low"];
+	    }
+	}
 	export class Status {
 	    station: string;
 	    devices: DeviceStatus[];
 	    central: CentralStatus;
+	    stock: StockStatus;
 	    operator: OperatorStatus;
 	
 	    static createFrom(source: any = {}) {
@@ -602,6 +663,7 @@ export namespace ui {
 	        this.station = source["station"];
 	        this.devices = this.convertValues(source["devices"], DeviceStatus);
 	        this.central = this.convertValues(source["central"], CentralStatus);
+	        this.stock = this.convertValues(source["stock"], StockStatus);
 	        this.operator = this.convertValues(source["operator"], OperatorStatus);
 	    }
 	
@@ -623,6 +685,7 @@ export namespace ui {
 		    return a;
 		}
 	}
+	
 	export class SupervisorApproval {
 	    login: string;
 	    password: string;

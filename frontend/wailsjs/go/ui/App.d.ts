@@ -6,9 +6,15 @@ export function CardStock():Promise<Array<ui.LotView>>;
 
 export function CheckDevices():Promise<ui.Status>;
 
+export function CheckIdentity(arg1:string,arg2:ui.IdentityView):Promise<Array<ui.IdentityMismatch>>;
+
 export function FindApplications(arg1:string):Promise<Array<ui.ApplicationView>>;
 
 export function HandoverJob(arg1:number):Promise<ui.JobView>;
+
+export function IssueCard(arg1:string):Promise<ui.JobView>;
+
+export function JobProgress(arg1:number):Promise<ui.JobProgress>;
 
 export function Jobs(arg1:ui.JobFilter):Promise<Array<ui.JobView>>;
 
@@ -34,7 +40,7 @@ export function ReceiveCardLot(arg1:string,arg2:number):Promise<ui.LotView>;
 
 export function ReprintRewriteStrip(arg1:number):Promise<ui.RewriteJobView>;
 
-export function RequeueJob(arg1:number):Promise<ui.JobView>;
+export function ResolveJob(arg1:number,arg2:string,arg3:string,arg4:ui.SupervisorApproval):Promise<ui.JobView>;
 
 export function ResumeRewrite(arg1:number):Promise<ui.RewriteJobView>;
 
@@ -49,6 +55,8 @@ export function RollBackRewrite(arg1:number):Promise<ui.RewriteJobView>;
 export function RunDiagnostics():Promise<ui.DiagnosticsReport>;
 
 export function SetLanguage(arg1:string):Promise<void>;
+
+export function StartJob(arg1:number):Promise<ui.JobView>;
 
 export function StartRewrite(arg1:string,arg2:string):Promise<ui.RewriteJobView>;
 

@@ -10,12 +10,24 @@ export function CheckDevices() {
   return window['go']['ui']['App']['CheckDevices']();
 }
 
+export function CheckIdentity(arg1, arg2) {
+  return window['go']['ui']['App']['CheckIdentity'](arg1, arg2);
+}
+
 export function FindApplications(arg1) {
   return window['go']['ui']['App']['FindApplications'](arg1);
 }
 
 export function HandoverJob(arg1) {
   return window['go']['ui']['App']['HandoverJob'](arg1);
+}
+
+export function IssueCard(arg1) {
+  return window['go']['ui']['App']['IssueCard'](arg1);
+}
+
+export function JobProgress(arg1) {
+  return window['go']['ui']['App']['JobProgress'](arg1);
 }
 
 export function Jobs(arg1) {
@@ -66,8 +78,8 @@ export function ReprintRewriteStrip(arg1) {
   return window['go']['ui']['App']['ReprintRewriteStrip'](arg1);
 }
 
-export function RequeueJob(arg1) {
-  return window['go']['ui']['App']['RequeueJob'](arg1);
+export function ResolveJob(arg1, arg2, arg3, arg4) {
+  return window['go']['ui']['App']['ResolveJob'](arg1, arg2, arg3, arg4);
 }
 
 export function ResumeRewrite(arg1) {
@@ -96,6 +108,10 @@ export function RunDiagnostics() {
 
 export function SetLanguage(arg1) {
   return window['go']['ui']['App']['SetLanguage'](arg1);
+}
+
+export function StartJob(arg1) {
+  return window['go']['ui']['App']['StartJob'](arg1);
 }
 
 export function StartRewrite(arg1, arg2) {

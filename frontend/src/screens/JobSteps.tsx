@@ -1,0 +1,132 @@
+import { Alert, Button, Space, Steps, Typography } from "antd";
+import { useEffect, useState } from "react";
+import { useTranslation } from "react-i18next";
+import { JobProgress, StartJob, type ui } from "../bridge";
+import { Events, onEvent } from "../events";
+import { useShowError } from "../errors";
+import i18n from "../i18n";
+import { jobStateLabel } from "../labels";
+
+/** The issuing steps the clerk sees, with the job states inside each. */
+const steps = [
+  { key: "feed", states: ["card_fed"] },
+  { key: "encode", states: ["encoding", "encoded"] },
+  { key: "verify", states: ["verified"] },
+  { key: "print", states: ["printing", "printed"] },
+  { key: "eject", states: ["ejected"] },
+  { key: "handover", states: ["awaiting_handover", "issued"] },
+] as const;
+
+const stopped = new Set(["needs_attention", "spoiled", "voided"]);
+
+/** The latest progress of a job and the furthest step it reached. */
+export interface Tracked {
+  progress: ui.JobProgress | null;
+  furthest: number;
+}
+
+/**
+ * Returns the latest progress of job id: it subscribes to the job's events
+ * first and then requests the snapshot, so a step sent before the screen
+ * opened still shows.
+ */
+export function useJobProgress(id: number | null): Tracked {
+  const [tracked, setTracked] = useState<Tracked & { id: number | null }>({ id: null, progress: null, furthest: 0 });
+  const showError = useShowError();
+  useEffect(() => {
+    if (id === null) return;
+    let live = true;
+    let seenEvent = false;
+    const apply = (p: ui.JobProgress) =>
+      setTracked((old) => ({
+        id,
+        progress: p,
+        furthest: Math.max(old.id === id ? old.furthest : 0, stepIndex(p.state)),
+      }));
+    const off = onEvent(Events.EventJobProgress, (p) => {
+      if (p.jobId === id && live) {
+        seenEvent = true;
+        apply(p);
+      }
+    });
+    JobProgress(id)
+      .then((p) => live && !seenEvent && apply(p))
+      .catch((reason: unknown) => live && showError(i18n.t("error.jobProgress"), reason));
+    return () => {
+      live = false;
+      off();
+    };
+  }, [id, showError]);
+  return tracked.id === id ? tracked : { progress: null, furthest: 0 };
+}
+
+/** Index of the step a job state belongs to, or -1 before the first. */
+function stepIndex(state: string): number {
+  return steps.findIndex((s) => (s.states as readonly string[]).includes(state));
+}
+
+interface Props {
+  progress: ui.JobProgress | null;
+  /** The step the job stopped in, for needs_attention and spoiled. */
+  lastIndex: number;
+}
+
+/** Progress of one issuance job through feed, encode, verify, print and eject. */
+export function JobSteps({ progress, lastIndex }: Props) {
+  const { t } = useTranslation();
+  const showError = useShowError();
+  const state = progress?.state ?? "queued";
+  const failed = stopped.has(state);
+  const current = failed ? lastIndex : stepIndex(state);
+  const waiting = state === "queued" && progress?.message;
+  return (
+    <Space direction="vertical" style={{ width: "100%" }} data-testid="job-steps">
+      <Steps
+        size="small"
+        current={Math.max(current, 0)}
+        status={failed ? "error" : state === "issued" ? "finish" : "process"}
+        items={steps.map((s) => ({ title: t(`issue.step.${s.key}`) }))}
+      />
+      <Typography.Text data-testid="job-state">
+        {t("issue.jobState", { id: progress?.jobId ?? "", state: jobStateLabel(t, state) })}
+      </Typography.Text>
+      {waiting && progress && (
+        <Alert
+          type="warning"
+          showIcon
+          message={t("issue.waitingPrinter")}
+          description={progress.message}
+          action={
+            <Button
+              size="small"
+              onClick={() =>
+                StartJob(progress.jobId).catch((reason: unknown) => showError(i18n.t("error.jobAction"), reason))
+              }
+            >
+              {t("issue.startAgain")}
+            </Button>
+          }
+        />
+      )}
+      {failed && (
+        <Alert
+          type="error"
+          showIcon
+          data-testid="job-fault"
+          message={t("issue.stopped", { state: jobStateLabel(t, state) })}
+          description={
+            <>
+              <div>{progress?.message}</div>
+              <div>{t("issue.stoppedHint")}</div>
+            </>
+          }
+          action={
+            <Button size="small" onClick={() => (window.location.hash = "/queue")}>
+              {t("issue.toQueue")}
+            </Button>
+          }
+        />
+      )}
+    </Space>
+  );
+}
