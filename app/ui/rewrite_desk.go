@@ -7,6 +7,7 @@ import (
 	"image"
 	"log/slog"
 	"sync"
+	"time"
 
 	"permitdesk/app/cardface"
 	"permitdesk/app/cli"
@@ -42,9 +43,9 @@ func rewriteMissing(cfg config.Config) []string {
 // rewrite` does: the desk reader (else the encoder's reader), the card-key
 // source, the sync service as register, the rewriter and the strip
 // renderer. The key source and the rewriter port are opened only when a
-// change needs them, so the window does not hold the key card between
-// changes and finds a rewriter plugged in after start. close releases the
-// reader and the port.
+// change needs them, so the window does not hold the key card or the port
+// between changes and finds a rewriter plugged in after start. close
+// releases the reader and the port.
 func openRewrite(cfg config.Config, db *sql.DB, syncSvc *appsync.Service, log *slog.Logger) (
 	svc *rewrite.Service, close func(), err error) {
 	r := cfg.Devices.DeskReader
@@ -70,7 +71,7 @@ func openRewrite(cfg config.Config, db *sql.DB, syncSvc *appsync.Service, log *s
 	if err != nil {
 		return nil, nil, fmt.Errorf("desk reader %q: %w", r.Name, err)
 	}
-	strip := &onDemandRewriter{opts: rewriter.Options{Port: cli.SerialOptions(cfg.Devices.Rewriter),
+	strip := &onDemandRewriter{idle: rewriterIdle, opts: rewriter.Options{Port: cli.SerialOptions(cfg.Devices.Rewriter),
 		Timeout: cfg.Devices.Rewriter.Timeout.Duration, Logger: log}}
 	o.Reader, o.Strip = reader, strip
 	close = func() {
@@ -103,17 +104,32 @@ func (k onDemandKeys) Cryptogram(ctx context.Context, factor, challenge []byte) 
 // Close does nothing: no key source stays open.
 func (onDemandKeys) Close() error { return nil }
 
-// onDemandRewriter opens the rewriter's port on first use and keeps it
-// open. rewriter.Rewriter itself reopens a port that failed.
+// rewriterIdle is how long the window keeps the rewriter's port open after
+// its last use, so `permitdesk rewriter status` and the diagnostics can open
+// it between changes.
+const rewriterIdle = 30 * time.Second
+
+// onDemandRewriter opens the rewriter's port when a change needs it and
+// closes it once it has not been used for the idle time. rewriter.Rewriter
+// itself reopens a port that failed while open.
 type onDemandRewriter struct {
 	opts rewriter.Options
-	mu   sync.Mutex
-	rw   *rewriter.Rewriter
+	idle time.Duration
+
+	mu    sync.Mutex
+	rw    *rewriter.Rewriter
+	users int
+	timer *time.Timer
 }
 
-func (r *onDemandRewriter) device() (*rewriter.Rewriter, error) {
+// acquire returns the open rewriter; release must follow.
+func (r *onDemandRewriter) acquire() (*rewriter.Rewriter, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	if r.timer != nil {
+		r.timer.Stop()
+		r.timer = nil
+	}
 	if r.rw == nil {
 		rw, err := rewriter.Open(r.opts)
 		if err != nil {
@@ -121,35 +137,61 @@ func (r *onDemandRewriter) device() (*rewriter.Rewriter, error) {
 		}
 		r.rw = rw
 	}
+	r.users++
 	return r.rw, nil
+}
+
+func (r *onDemandRewriter) release() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.users--
+	if r.users == 0 && r.rw != nil {
+		r.timer = time.AfterFunc(r.idle, r.closeIdle)
+	}
+}
+
+func (r *onDemandRewriter) closeIdle() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.users == 0 {
+		r.closeLocked()
+	}
 }
 
 // Status reads the rewriter's status.
 func (r *onDemandRewriter) Status(ctx context.Context) (rewriter.Status, error) {
-	rw, err := r.device()
+	rw, err := r.acquire()
 	if err != nil {
 		return rewriter.Status{}, err
 	}
+	defer r.release()
 	return rw.Status(ctx)
 }
 
 // Rewrite erases the strip and prints img.
 func (r *onDemandRewriter) Rewrite(ctx context.Context, img image.Image) error {
-	rw, err := r.device()
+	rw, err := r.acquire()
 	if err != nil {
 		return err
 	}
+	defer r.release()
 	return rw.Rewrite(ctx, img)
 }
 
-// Close closes the port if it was opened.
-func (r *onDemandRewriter) Close() error {
+// Close closes the port if it is open.
+func (r *onDemandRewriter) Close() {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if r.rw == nil {
-		return nil
+	r.closeLocked()
+}
+
+func (r *onDemandRewriter) closeLocked() {
+	if r.timer != nil {
+		r.timer.Stop()
+		r.timer = nil
 	}
-	err := r.rw.Close()
-	r.rw = nil
-	return err
+	if r.rw != nil {
+		r.rw.Close()
+		r.rw = nil
+	}
 }

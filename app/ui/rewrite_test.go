@@ -3,14 +3,19 @@ package ui
 import (
 	"context"
 	"fmt"
+	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"permitdesk/app/config"
 	"permitdesk/app/operators"
 	"permitdesk/app/rewrite"
 	appsync "permitdesk/app/sync"
 	"permitdesk/devices"
+	"permitdesk/devices/rewriter"
+	"permitdesk/devices/serialport"
+	rewritersim "permitdesk/devices/sim/rewriter"
 )
 
 func TestLookupHouseCodeFromCache(t *testing.T) {
@@ -230,5 +235,43 @@ func TestStartRewriteReturnsStartFailure(t *testing.T) {
 	_, err := f.app.StartRewrite("4403040010010100002", "00000000000000A1")
 	if errorCode(err) != CodeDeviceBusy {
 		t.Errorf("StartRewrite while another change runs = %v, want code %q", err, CodeDeviceBusy)
+	}
+}
+
+func TestRewriterPortClosedWhenIdle(t *testing.T) {
+	sim, err := rewritersim.New(rewritersim.Options{Link: filepath.Join(t.TempDir(), "rewriter"), CardInserted: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	go sim.Run(ctx)
+	t.Cleanup(func() { cancel(); sim.Wait() })
+	r := &onDemandRewriter{idle: 100 * time.Millisecond, opts: rewriter.Options{
+		Port: serialport.Options{Path: sim.Path(), Baud: 38400}, Timeout: 2 * time.Second}}
+	t.Cleanup(r.Close)
+
+	open := func() bool {
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		return r.rw != nil
+	}
+	for round := 1; round <= 2; round++ {
+		st, err := r.Status(ctx)
+		if err != nil {
+			t.Fatalf("round %d: status: %v", round, err)
+		}
+		if st.Card != rewriter.CardAtInlet {
+			t.Errorf("round %d: card sensor %v, want a card at the inlet", round, st.Card)
+		}
+		if !open() {
+			t.Errorf("round %d: port closed right after use", round)
+		}
+		deadline := time.Now().Add(5 * time.Second)
+		for open() && time.Now().Before(deadline) {
+			time.Sleep(20 * time.Millisecond)
+		}
+		if open() {
+			t.Fatalf("round %d: port still open 5 s after its last use, idle time 100 ms", round)
+		}
 	}
 }
