@@ -122,7 +122,8 @@ type onDemandRewriter struct {
 	timer *time.Timer
 }
 
-// acquire returns the open rewriter; release must follow.
+// acquire opens the rewriter if needed and returns it. Each call needs a
+// matching release.
 func (r *onDemandRewriter) acquire() (*rewriter.Rewriter, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
