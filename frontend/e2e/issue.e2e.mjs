@@ -35,7 +35,7 @@ async function waitForState(jobId, state) {
 async function readIdCard(index) {
   control("idreader.sock", "place", String(index));
   await page.keyboard.press("Alt+1");
-  await page.getByRole("heading", { name: "发证" }).waitFor();
+  await page.getByRole("heading", { name: "发证", exact: true }).waitFor();
   await page.getByTestId("read-id-card").click();
   await page.getByText("身份证与申请一致。").waitFor();
   await page.getByAltText("正面").waitFor();
