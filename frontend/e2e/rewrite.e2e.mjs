@@ -1,7 +1,7 @@
 // End-to-end address rewrite on the emulated station through `wails dev` and
 // the real Go bindings. A clerk issues a card through the window's issuance
-// bindings; a technician then reads it at the desk reader (the encoder's
-// reader in the stack), enters a new house code, sees both strip previews,
+// bindings. A technician then reads it at the desk reader (the encoder's
+// reader in the stack), enters a new house code, checks both strip previews,
 // confirms and follows the steps to the end. The chip, read with `permitdesk
 // card dump`, and the rewriter emulator's strip images must show the change.
 import assert from "node:assert/strict";

@@ -293,6 +293,7 @@ const en: Messages = {
     openJob: "This card has an unfinished address change, job {{id}}",
     chipCondition: "The chip now holds: {{condition}}",
     address: "Address",
+    houseCodeColumn: "House code",
     historySection: "Address history",
     noHistory: "The address of this card has not been changed yet.",
     sequence: "No.",

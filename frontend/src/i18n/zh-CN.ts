@@ -283,6 +283,7 @@ const zhCN = {
     openJob: "这张卡有未完成的改写任务 {{id}}",
     chipCondition: "芯片当前内容：{{condition}}",
     address: "地址",
+    houseCodeColumn: "房屋编码",
     historySection: "地址变更记录",
     noHistory: "这张卡还没有变更过地址。",
     sequence: "序号",

@@ -142,6 +142,10 @@ vi.mock("../../wailsjs/go/ui/App", () => ({
 
 const { RewriteScreen } = await import("./RewriteScreen");
 
+// Typing a 19-digit code into Ant Design inputs takes seconds on a loaded
+// two-core machine, more than Vitest's default 5 s.
+vi.setConfig({ testTimeout: 20_000 });
+
 function status(role: string): ui.Status {
   return {
     station: "DEV-0001",

@@ -113,6 +113,14 @@ function RewriteWorkflow() {
   const [jobsLoading, setJobsLoading] = useState(true);
   const [jobsTick, setJobsTick] = useState(0);
   const codeInput = useRef<InputRef>(null);
+  const previewArea = useRef<HTMLDivElement>(null);
+  // A new preview is scrolled into view with its confirm button. jsdom has
+  // no scrollIntoView, hence the optional call.
+  useEffect(() => {
+    if (preview) {
+      previewArea.current?.scrollIntoView?.({ block: "nearest" });
+    }
+  }, [preview]);
 
   const reloadJobs = useCallback(() => setJobsTick((n) => n + 1), []);
   useEffect(() => {
@@ -255,19 +263,21 @@ function RewriteWorkflow() {
       </Space.Compact>
       <Typography.Text type="secondary">{t("rewrite.previewHint")}</Typography.Text>
       {preview && (
-        <>
-          <StripPreview preview={preview} />
-          <Button
-            type="primary"
-            size="large"
-            loading={starting}
-            disabled={busy && !starting}
-            onClick={confirm}
-            data-testid="rewrite-confirm"
-          >
-            {t("rewrite.confirm")} (F4)
-          </Button>
-        </>
+        <div ref={previewArea}>
+          <Space direction="vertical" size="middle" style={{ width: "100%" }}>
+            <StripPreview preview={preview} />
+            <Button
+              type="primary"
+              size="large"
+              loading={starting}
+              disabled={busy && !starting}
+              onClick={confirm}
+              data-testid="rewrite-confirm"
+            >
+              {t("rewrite.confirm")} (F4)
+            </Button>
+          </Space>
+        </div>
       )}
       {job && <JobProgress job={job} busy={busy} onAct={act} />}
       <JobTable jobs={jobs} loading={jobsLoading} busy={busy} onRefresh={reloadJobs} onAct={act} />

@@ -107,7 +107,7 @@ function AddressHistory({ history }: { history: ui.RewriteHistoryView[] }) {
       columns={[
         { title: t("rewrite.sequence"), dataIndex: "sequence", width: 80 },
         { title: t("rewrite.changedOn"), dataIndex: "changedOn", width: 120 },
-        { title: t("rewrite.houseCode"), render: (_, h) => h.address.houseCode, width: 200 },
+        { title: t("rewrite.houseCodeColumn"), render: (_, h) => h.address.houseCode, width: 200 },
         { title: t("rewrite.address"), render: (_, h) => h.address.line },
       ]}
     />
