@@ -131,9 +131,12 @@ func (d *desktop) close() {
 // checked for changes.
 const centralPollInterval = 2 * time.Second
 
-// startServices runs the device registry and the sync loop, and forwards
-// their changes to the status bar, until the window closes.
+// startServices recovers interrupted address changes, forwards issuance and
+// rewrite progress, opens the printer once, and runs the device registry and
+// the sync loop with their changes forwarded to the status bar, until the
+// window closes.
 func (d *desktop) startServices(ctx context.Context) {
+	d.app.startRewrite(ctx)
 	if d.app.opts.Issuance != nil {
 		go d.app.forwardProgress(ctx)
 	}
@@ -220,6 +223,8 @@ func newDesktop(build BuildInfo) (*desktop, error) {
 		o.Faces = faces
 	}
 
+	d.openRewrite(cfg, db, syncSvc, log, &o)
+
 	if err := d.openRegistry(cfg, log, &o); err != nil {
 		d.close()
 		return nil, err
@@ -293,4 +298,23 @@ func newServices(cfg config.Config, db *sql.DB, log *slog.Logger) (
 		BlockWhenRevocationUnknown: cfg.Issuance.OfflineRevocationPolicy == "block",
 		Operators:                  ops, Logger: log})
 	return ops, syncSvc, iss, nil
+}
+
+// openRewrite sets the App's address-rewrite service when the configuration
+// names a desk reader, a rewriter and a card-key source. Otherwise it
+// records what is missing, or why the service did not start, for the
+// Rewrite screen to show.
+func (d *desktop) openRewrite(cfg config.Config, db *sql.DB, syncSvc *appsync.Service, log *slog.Logger, o *Options) {
+	if o.RewriteMissing = rewriteMissing(cfg); len(o.RewriteMissing) > 0 {
+		log.Info("address rewrite not configured", "missing", o.RewriteMissing)
+		return
+	}
+	svc, closeRewrite, err := openRewrite(cfg, db, syncSvc, log)
+	if err != nil {
+		log.Error("address rewrite unavailable", "err", err)
+		o.RewriteError = err.Error()
+		return
+	}
+	d.closers = append(d.closers, closeRewrite)
+	o.Rewrite = svc
 }
