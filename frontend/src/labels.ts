@@ -66,3 +66,15 @@ export function diagCheckLabel(t: TFunction, id: string): string {
   }
   return id;
 }
+
+export function rewriteStateLabel(t: TFunction, state: string): string {
+  return has(zhCN.rewriteState, state) ? t(`rewriteState.${state}`) : state;
+}
+
+export function rewriteChoiceLabel(t: TFunction, choice: string): string {
+  return has(zhCN.rewriteChoice, choice) ? t(`rewriteChoice.${choice}`) : choice;
+}
+
+export function chipConditionLabel(t: TFunction, condition: string): string {
+  return has(zhCN.chipCondition, condition) ? t(`chipCondition.${condition}`) : condition;
+}
