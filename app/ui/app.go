@@ -59,10 +59,10 @@ type Options struct {
 	// Diagnostics runs the checks of the Diagnostics screen; nil disables
 	// it.
 	Diagnostics Diagnoser
-	// DeviceHolder is the job runner whose open printer and encoder the
-	// diagnostics need released while they use the devices; nil means no
-	// part of the window holds them.
-	DeviceHolder DeviceHolder
+	// DeviceHolders are the parts of the window that keep devices open
+	// between uses (the job runner, the rewrite desk's rewriter), which the
+	// diagnostics suspend while they use the devices.
+	DeviceHolders []DeviceHolder
 	// IDCards reads ID cards for the Issue screen; nil disables the button.
 	IDCards IDCardReader
 	// Faces renders card previews; nil leaves Issue without a preview.

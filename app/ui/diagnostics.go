@@ -42,8 +42,8 @@ type Diagnoser interface {
 	SupportBundler
 }
 
-// DeviceHolder is a part of the window that keeps the printer and the
-// encoder open between card jobs. *StationRunner satisfies it.
+// DeviceHolder is a part of the window that keeps devices open between
+// uses. *StationRunner and the rewrite desk's rewriter satisfy it.
 type DeviceHolder interface {
 	// Suspend releases the devices and keeps them released until the
 	// returned function is called.
@@ -107,7 +107,7 @@ type ChartDay struct {
 	Errors int    `json:"errors"`
 }
 
-// DiagnosticActionRequest asks for one device test.
+// DiagnosticActionRequest is a request for one device test.
 type DiagnosticActionRequest struct {
 	// Action is one of DiagnosticActions.
 	Action string `json:"action"`
@@ -155,7 +155,7 @@ type PrinterCommand struct {
 	Confirm bool `json:"confirm"`
 }
 
-// PrinterReply is the printer's answer to a console command.
+// PrinterReply is the printer's reply to a console command.
 type PrinterReply struct {
 	Command string `json:"command"`
 	Reply   string `json:"reply"`
@@ -221,19 +221,26 @@ func usesDevices(devices []string) bool {
 	})
 }
 
-// holdDevices makes the job runner release the printer and the encoder
-// until the returned function is called. It fails with CodeDeviceBusy
-// during a card job.
+// holdDevices makes every DeviceHolder release its devices until the
+// returned function is called. It fails with CodeDeviceBusy while a card
+// job or an address change uses them.
 func (a *App) holdDevices() (func(), error) {
-	if a.opts.DeviceHolder == nil {
-		return func() {}, nil
+	var resumes []func()
+	resumeAll := func() {
+		for _, resume := range resumes {
+			resume()
+		}
 	}
-	resume, err := a.opts.DeviceHolder.Suspend()
-	if err != nil {
-		a.log.Warn("diagnostics rejected during a card job", "err", err)
-		return nil, toError(err)
+	for _, h := range a.opts.DeviceHolders {
+		resume, err := h.Suspend()
+		if err != nil {
+			resumeAll()
+			a.log.Warn("diagnostics rejected while the devices are in use", "err", err)
+			return nil, toError(err)
+		}
+		resumes = append(resumes, resume)
 	}
-	return resume, nil
+	return resumeAll, nil
 }
 
 func checkDTO(c diag.Check) DiagnosticCheck {
@@ -372,16 +379,19 @@ func (a *App) SaveSupportBundle() (SupportBundle, error) {
 	if a.opts.Diagnostics == nil {
 		return SupportBundle{}, errNoService("diagnostics")
 	}
+
 	dir := filepath.Join(a.opts.Config.DataDir, BundleDirName)
 	if err := os.MkdirAll(dir, 0o750); err != nil {
 		return SupportBundle{}, toError(fmt.Errorf("create bundle folder %s: %w", dir, err))
 	}
+
 	// The bundle includes a full diagnostics run.
 	resume, err := a.holdDevices()
 	if err != nil {
 		return SupportBundle{}, err
 	}
 	defer resume()
+
 	// Nanoseconds in the name keep two bundles saved in one second apart,
 	// because BundleToFile never overwrites a file.
 	name := "permitdesk-support-" + time.Now().UTC().Format("20060102T150405.000000000Z") + ".zip"
@@ -391,6 +401,7 @@ func (a *App) SaveSupportBundle() (SupportBundle, error) {
 	if err != nil {
 		return SupportBundle{}, toError(err)
 	}
+
 	info, err := os.Stat(path)
 	if err != nil {
 		return SupportBundle{}, toError(fmt.Errorf("read the size of bundle %s: %w", path, err))

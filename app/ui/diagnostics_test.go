@@ -19,7 +19,10 @@ import (
 	"permitdesk/app/operators"
 	"permitdesk/app/store"
 	"permitdesk/devices"
+	"permitdesk/devices/rewriter"
+	"permitdesk/devices/serialport"
 	evolissim "permitdesk/devices/sim/evolis"
+	rewritersim "permitdesk/devices/sim/rewriter"
 )
 
 // diagFixture is an App over a real database, real operators and the real
@@ -410,7 +413,7 @@ func TestDiagnosticsSuspendJobRunner(t *testing.T) {
 	f := newDiagFixture(t, cfg)
 	o := &countingOpener{}
 	runner := NewStationRunner(o.open, time.Hour, logging.Discard())
-	f.app.opts.DeviceHolder = runner
+	f.app.opts.DeviceHolders = []DeviceHolder{runner}
 	f.login(t, "clerk1", "clerk-password")
 	ctx := context.Background()
 
@@ -450,7 +453,7 @@ func TestDiagnosticsWaitForRunningJob(t *testing.T) {
 	runner := NewStationRunner(func(context.Context) (JobRunner, func(), error) {
 		return job, func() {}, nil
 	}, time.Hour, logging.Discard())
-	f.app.opts.DeviceHolder = runner
+	f.app.opts.DeviceHolders = []DeviceHolder{runner}
 	f.login(t, "tech1", "technician-pw")
 
 	done := make(chan error, 1)
@@ -475,4 +478,59 @@ func TestDiagnosticsWaitForRunningJob(t *testing.T) {
 	if _, err := f.app.RunDiagnostics([]string{"printer"}); err != nil {
 		t.Errorf("run after the job: %v", err)
 	}
+}
+
+// TestDiagnosticsSuspendRewriteDesk checks that the rewriter checks pass
+// right after an address change used the port, which the rewrite desk
+// keeps open for its idle time.
+func TestDiagnosticsSuspendRewriteDesk(t *testing.T) {
+	cfg := config.Default()
+	sim, err := rewritersim.New(rewritersim.Options{Link: filepath.Join(t.TempDir(), "rewriter"), CardInserted: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	go sim.Run(ctx)
+	t.Cleanup(func() { cancel(); sim.Wait() })
+	cfg.Devices.Rewriter.Port = sim.Path()
+	strip := &onDemandRewriter{idle: time.Hour, opts: rewriter.Options{
+		Port: serialport.Options{Path: sim.Path(), Baud: 38400}, Timeout: 2 * time.Second}}
+	t.Cleanup(strip.Close)
+	f := newDiagFixture(t, cfg)
+	f.login(t, "tech1", "technician-pw")
+
+	if _, err := strip.Status(ctx); err != nil {
+		t.Fatal(err)
+	}
+	withDeskOpen, err := f.app.RunDiagnostics([]string{"rewriter"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := findCheck(withDeskOpen, "rewriter.port"); c.Code != "rewriter.port.fail.held" {
+		t.Fatalf("without suspending the desk: rewriter.port %s %q, want it held by the open port",
+			c.Code, c.Reason)
+	}
+
+	f.app.opts.DeviceHolders = []DeviceHolder{strip}
+	r, err := f.app.RunDiagnostics([]string{"rewriter"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range r.Checks {
+		if c.Status != "pass" {
+			t.Errorf("%s after suspending the desk: %s %q", c.ID, c.Status, c.Reason)
+		}
+	}
+	if _, err := strip.Status(ctx); err != nil {
+		t.Errorf("address change after the diagnostics: %v", err)
+	}
+}
+
+func findCheck(r DiagnosticsReport, id string) DiagnosticCheck {
+	for _, c := range r.Checks {
+		if c.ID == id {
+			return c
+		}
+	}
+	return DiagnosticCheck{}
 }

@@ -14,6 +14,7 @@ import (
 	"permitdesk/app/config"
 	"permitdesk/app/rewrite"
 	appsync "permitdesk/app/sync"
+	"permitdesk/devices"
 	"permitdesk/devices/keys"
 	"permitdesk/devices/pcsc"
 	"permitdesk/devices/rewriter"
@@ -47,7 +48,7 @@ func rewriteMissing(cfg config.Config) []string {
 // between changes and finds a rewriter plugged in after start. close
 // releases the reader and the port.
 func openRewrite(cfg config.Config, db *sql.DB, syncSvc *appsync.Service, log *slog.Logger) (
-	svc *rewrite.Service, close func(), err error) {
+	svc *rewrite.Service, strip *onDemandRewriter, close func(), err error) {
 	r := cfg.Devices.DeskReader
 	if r.Name == "" {
 		r = cfg.Devices.Encoder
@@ -55,7 +56,7 @@ func openRewrite(cfg config.Config, db *sql.DB, syncSvc *appsync.Service, log *s
 	renderer, err := cardface.New(cardface.Options{FontFile: cfg.Printing.FontFile,
 		TemplateDir: cfg.Printing.TemplateDir, Logger: log})
 	if err != nil {
-		return nil, nil, fmt.Errorf("strip renderer: %w", err)
+		return nil, nil, nil, fmt.Errorf("strip renderer: %w", err)
 	}
 	o := rewrite.Options{DB: db, MaxAPDU: r.MaxAPDU, Extended: r.Extended, Registry: syncSvc,
 		Renderer: renderer, StationID: cfg.StationID, StripWait: cfg.Issuance.StepTimeout.Duration,
@@ -64,14 +65,14 @@ func openRewrite(cfg config.Config, db *sql.DB, syncSvc *appsync.Service, log *s
 		Logger:                     log}
 	if cfg.Central.SealKeyFile != "" {
 		if o.SealKeys, err = appsync.PinnedSealKey(cfg.Central.SealKeyFile); err != nil {
-			return nil, nil, err
+			return nil, nil, nil, err
 		}
 	}
 	reader, err := pcsc.Open(pcsc.Options{Reader: r.Name, Logger: log})
 	if err != nil {
-		return nil, nil, fmt.Errorf("desk reader %q: %w", r.Name, err)
+		return nil, nil, nil, fmt.Errorf("desk reader %q: %w", r.Name, err)
 	}
-	strip := &onDemandRewriter{idle: rewriterIdle, opts: rewriter.Options{Port: cli.SerialOptions(cfg.Devices.Rewriter),
+	strip = &onDemandRewriter{idle: rewriterIdle, opts: rewriter.Options{Port: cli.SerialOptions(cfg.Devices.Rewriter),
 		Timeout: cfg.Devices.Rewriter.Timeout.Duration, Logger: log}}
 	o.Reader, o.Strip = reader, strip
 	close = func() {
@@ -80,9 +81,9 @@ func openRewrite(cfg config.Config, db *sql.DB, syncSvc *appsync.Service, log *s
 	}
 	if svc, err = rewrite.New(o); err != nil {
 		close()
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
-	return svc, close, nil
+	return svc, strip, close, nil
 }
 
 // onDemandKeys opens the key source for each cryptogram and closes it
@@ -120,6 +121,8 @@ type onDemandRewriter struct {
 	rw    *rewriter.Rewriter
 	users int
 	timer *time.Timer
+	// suspended counts the Suspend calls not yet released.
+	suspended int
 }
 
 // acquire opens the rewriter if needed and returns it. Each call needs a
@@ -127,6 +130,10 @@ type onDemandRewriter struct {
 func (r *onDemandRewriter) acquire() (*rewriter.Rewriter, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	if r.suspended > 0 {
+		return nil, fmt.Errorf("%w: the diagnostics are using the rewriter; try again when they finish",
+			devices.ErrBusy)
+	}
 	if r.timer != nil {
 		r.timer.Stop()
 		r.timer = nil
@@ -195,4 +202,26 @@ func (r *onDemandRewriter) closeLocked() {
 		r.rw.Close()
 		r.rw = nil
 	}
+}
+
+// Suspend closes the port and keeps address changes from opening it until
+// the returned function is called, so that the diagnostics can open it
+// themselves. It fails with devices.ErrBusy while a change uses the rewriter.
+func (r *onDemandRewriter) Suspend() (func(), error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.users > 0 {
+		return nil, fmt.Errorf("%w: an address change is using the rewriter; run the diagnostics when it is done",
+			devices.ErrBusy)
+	}
+	r.closeLocked()
+	r.suspended++
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			r.mu.Lock()
+			defer r.mu.Unlock()
+			r.suspended--
+		})
+	}, nil
 }

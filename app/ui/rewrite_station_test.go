@@ -183,7 +183,7 @@ func (s *rewriteStation) openWorkstation(t *testing.T) {
 	if missing := rewriteMissing(s.cfg); len(missing) > 0 {
 		t.Fatalf("rewriteMissing = %v for a complete configuration", missing)
 	}
-	svc, closeRewrite, err := openRewrite(s.cfg, db, s.sync, logging.Discard())
+	svc, _, closeRewrite, err := openRewrite(s.cfg, db, s.sync, logging.Discard())
 	if err != nil {
 		t.Fatal(err)
 	}

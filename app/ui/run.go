@@ -210,12 +210,12 @@ func newDesktop(build BuildInfo) (*desktop, error) {
 		d.runner = newStationRunner(cfg, db, log, iss)
 		o.Runner = d.runner
 		d.closers = append(d.closers, d.runner.Close)
-		o.DeviceHolder = d.runner
+		o.DeviceHolders = append(o.DeviceHolders, d.runner)
 	}
 	// The diagnostics open the printer and the rewriter themselves, as
 	// `permitdesk diag` does, and keep the check for a port held by another
-	// program. The App suspends the job runner around each use of the
-	// devices, so the runner's open printer and encoder are not in the way.
+	// program. The App suspends the job runner and the rewrite desk around
+	// each use of the devices, so their open ports are not in the way.
 	o.Diagnostics = diag.New(diag.Options{Config: cfg, DB: db, Logger: log.With("component", "diag")})
 
 	// A missing CJK font leaves the window usable. Only the card preview
@@ -314,7 +314,7 @@ func (d *desktop) openRewrite(cfg config.Config, db *sql.DB, syncSvc *appsync.Se
 		log.Info("address rewrite not configured", "missing", o.RewriteMissing)
 		return
 	}
-	svc, closeRewrite, err := openRewrite(cfg, db, syncSvc, log)
+	svc, strip, closeRewrite, err := openRewrite(cfg, db, syncSvc, log)
 	if err != nil {
 		log.Error("address rewrite unavailable", "err", err)
 		o.RewriteError = err.Error()
@@ -322,4 +322,5 @@ func (d *desktop) openRewrite(cfg config.Config, db *sql.DB, syncSvc *appsync.Se
 	}
 	d.closers = append(d.closers, closeRewrite)
 	o.Rewrite = svc
+	o.DeviceHolders = append(o.DeviceHolders, strip)
 }
