@@ -1,0 +1,151 @@
+package ui
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+
+	"permitdesk/app/cli"
+	"permitdesk/app/config"
+	"permitdesk/app/diag"
+	"permitdesk/devices/idcard"
+	"permitdesk/devices/registry"
+)
+
+// swappable is a value that another goroutine may replace while it is
+// used.
+type swappable[T any] struct {
+	mu sync.RWMutex
+	v  T
+}
+
+func (s *swappable[T]) get() T {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.v
+}
+
+func (s *swappable[T]) set(v T) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.v = v
+}
+
+// liveDeviceSource is the DeviceSource in use, replaced when the devices
+// are assigned anew.
+type liveDeviceSource struct{ swappable[DeviceSource] }
+
+// DeviceStatuses returns the statuses of the current source.
+func (l *liveDeviceSource) DeviceStatuses(ctx context.Context) []DeviceStatus {
+	return l.get().DeviceStatuses(ctx)
+}
+
+// liveIDReader is the IDCardReader in use, replaced when the devices are
+// assigned anew.
+type liveIDReader struct{ swappable[IDCardReader] }
+
+// ReadIdentity reads through the current reader.
+func (l *liveIDReader) ReadIdentity(ctx context.Context) (idcard.Identity, error) {
+	return l.get().ReadIdentity(ctx)
+}
+
+// liveDiagnoser is the Diagnoser in use, replaced when the devices are
+// assigned anew.
+type liveDiagnoser struct{ swappable[Diagnoser] }
+
+// Run runs the current Diagnoser's checks.
+func (l *liveDiagnoser) Run(ctx context.Context, o diag.RunOptions) (diag.Report, error) {
+	return l.get().Run(ctx, o)
+}
+
+// liveDevices is the device configuration of the running window and the
+// parts built from it. ReconfigureDevices replaces them, so a device
+// assigned in the Settings screen is used without a restart.
+type liveDevices struct {
+	registry *registry.Registry
+	status   *liveDeviceSource
+	idcards  *liveIDReader
+	diag     *liveDiagnoser
+	// newDiag builds the diagnostics over a configuration.
+	newDiag func(config.Config) Diagnoser
+	// runner runs card jobs; nil when no printer was configured at start.
+	runner *StationRunner
+	log    *slog.Logger
+
+	mu  sync.Mutex
+	cfg config.Config
+}
+
+func newLiveDevices(cfg config.Config, reg *registry.Registry, newDiag func(config.Config) Diagnoser,
+	log *slog.Logger) *liveDevices {
+	l := &liveDevices{registry: reg, status: &liveDeviceSource{}, idcards: &liveIDReader{},
+		diag: &liveDiagnoser{}, newDiag: newDiag, log: log, cfg: cfg}
+	l.install(cfg)
+	return l
+}
+
+// config returns the configuration with the devices in use.
+func (l *liveDevices) config() config.Config {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.cfg
+}
+
+// install builds the status source, the ID card reader and the
+// diagnostics over cfg.
+func (l *liveDevices) install(cfg config.Config) {
+	l.status.set(RegistryDevices{Registry: l.registry, Config: cfg.Devices})
+	l.idcards.set(ConfigIDReader{Config: cfg.Devices.IDReader, Registry: l.registry})
+	l.diag.set(l.newDiag(cfg))
+}
+
+// ReconfigureDevices makes d the devices of the window: the registry
+// tracks them, the status bar, the ID card reads and the diagnostics use
+// them, and card jobs open them once no job is in progress. A window that
+// started without a printer has no card job runner, so a printer assigned
+// to it is returned as needing a restart.
+//
+// TODO: the address rewrite service is built once from the configuration
+// at start; give it the new desk reader and rewriter here as well.
+func (l *liveDevices) ReconfigureDevices(ctx context.Context, d config.Devices) ([]string, error) {
+	specs, err := cli.DeviceSpecs(d)
+	if err != nil {
+		return nil, err
+	}
+	l.mu.Lock()
+	if err := l.registry.Reconfigure(specs); err != nil {
+		l.mu.Unlock()
+		return nil, err
+	}
+	previous := l.cfg.Devices
+	l.cfg.Devices = d
+	cfg := l.cfg
+	l.mu.Unlock()
+
+	l.install(cfg)
+	var restart []string
+	printerChanged := previous.Printer.Port != d.Printer.Port || previous.Printer.USBSerial != d.Printer.USBSerial
+	switch {
+	case l.runner != nil:
+		l.runner.Reopen()
+	case printerChanged:
+		restart = append(restart, "printer")
+	}
+	l.log.Info("devices reconfigured", "devices", len(specs), "restart_needed", restart)
+	go l.registry.Scan(ctx)
+	return restart, nil
+}
+
+// machineDevices lists the attached devices through the window's PC/SC
+// context, searching serial port links next to the ports that the file
+// and the devices in use name.
+type machineDevices struct {
+	pcsc registry.ReaderLister
+	file config.Devices
+	live *liveDevices
+}
+
+// Discover lists the devices attached now.
+func (m machineDevices) Discover(ctx context.Context) registry.Found {
+	return registry.Discover(ctx, cli.DiscoverOptions(m.pcsc, m.file, m.live.config().Devices))
+}
