@@ -450,6 +450,17 @@ func TestReadDataDir(t *testing.T) {
 		t.Error("ReadDataDir created the data directory")
 	}
 
+	unmigrated := t.TempDir()
+	db, err := store.Open(unmigrated)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	list, err = overrides.ReadDataDir(ctx, unmigrated)
+	if err != nil || list != nil {
+		t.Errorf("database without tables: %+v %v", list, err)
+	}
+
 	f := newFixture(t)
 	if _, err := f.svc.Assign(ctx, f.tech, overrides.SlotRewriter,
 		overrides.Choice{Transport: registry.TransportSerial, Port: "/dev/ttyS0"}, found); err != nil {

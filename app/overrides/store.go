@@ -221,5 +221,15 @@ func ReadDataDir(ctx context.Context, dir string) ([]Override, error) {
 		return nil, err
 	}
 	defer db.Close()
+	// A database that was never migrated has no settings table yet.
+	var tables int
+	err = db.QueryRowContext(ctx, `SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'settings'`).
+		Scan(&tables)
+	if err != nil {
+		return nil, fmt.Errorf("read device overrides: %w", err)
+	}
+	if tables == 0 {
+		return nil, nil
+	}
 	return Read(ctx, db)
 }
