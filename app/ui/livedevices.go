@@ -103,10 +103,8 @@ func (l *liveDevices) install(cfg config.Config) {
 // tracks them, the status bar, the ID card reads and the diagnostics use
 // them, and card jobs open them once no job is in progress. A window that
 // started without a printer has no card job runner, so a printer assigned
-// to it is returned as needing a restart.
-//
-// TODO: the address rewrite service is built once from the configuration
-// at start; give it the new desk reader and rewriter here as well.
+// to it is returned as needing a restart. A part of the window built from
+// the configuration elsewhere keeps its devices until the window restarts.
 func (l *liveDevices) ReconfigureDevices(ctx context.Context, d config.Devices) ([]string, error) {
 	specs, err := cli.DeviceSpecs(d)
 	if err != nil {
