@@ -165,6 +165,13 @@ func waitForCard(ctx context.Context, r *pcsc.Reader, name string, wait time.Dur
 // psamWait bounds the wait for the key card in the PSAM reader.
 const psamWait = 10 * time.Second
 
+// OpenKeys opens the card-key source that the configuration names, as the
+// card and rewrite commands do without --key-file. The desktop window opens
+// it for each address change.
+func OpenKeys(ctx context.Context, cfg config.Config) (keys.Provider, error) {
+	return openKeys(ctx, cfg, &cardFlags{})
+}
+
 // openKeys opens the key source that the configuration or --key-file names.
 func openKeys(ctx context.Context, cfg config.Config, f *cardFlags) (keys.Provider, error) {
 	if f.keyFile != "" {

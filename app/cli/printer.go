@@ -98,6 +98,9 @@ func printerOptions(env *Env, port string) (evolis.Options, error) {
 	}, nil
 }
 
+// SerialOptions returns the port options of a configured serial device.
+func SerialOptions(d config.SerialDevice) serialport.Options { return serialOptions(d, "") }
+
 func serialOptions(d config.SerialDevice, port string) serialport.Options {
 	o := serialport.Options{Path: d.Port, USBSerial: d.USBSerial, Baud: d.Baud, FlowControl: d.FlowControl}
 	if port != "" {

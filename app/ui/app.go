@@ -63,6 +63,16 @@ type Options struct {
 	IDCards IDCardReader
 	// Faces renders card previews; nil leaves Issue without a preview.
 	Faces CardPreviewer
+	// Rewrite reads permit cards at the desk reader and changes their
+	// address for the Rewrite screen. Nil leaves the screen with the house
+	// code lookup only.
+	Rewrite AddressRewriter
+	// RewriteMissing lists the configuration keys that the address rewrite
+	// needs and lacks, such as devices.rewriter.port, when Rewrite is nil.
+	RewriteMissing []string
+	// RewriteError is the error that kept the address rewrite from
+	// starting, when Rewrite is nil and nothing is missing.
+	RewriteError string
 	// DeviceSetup lets technicians and supervisors assign devices in the
 	// Settings screen; nil leaves the devices as the configuration sets
 	// them.

@@ -221,12 +221,19 @@ func (a *App) applyDevices(ctx context.Context, setup *DeviceSetup, slot string)
 		a.log.Error("devices not reconfigured", "slot", slot, "err", err)
 		return "the change is stored but not applied: " + err.Error() + "; restart the window"
 	}
+	// The window now runs on every stored override, so only the parts
+	// that take devices at start remain behind.
+	a.mu.Lock()
+	a.restartSlots = map[string]bool{}
+	a.mu.Unlock()
 	for _, s := range restart {
 		a.markRestart(s)
 	}
 	return ""
 }
 
+// markRestart records that the running window does not use slot's latest
+// device everywhere yet.
 func (a *App) markRestart(slot string) {
 	a.mu.Lock()
 	defer a.mu.Unlock()

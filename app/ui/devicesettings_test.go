@@ -12,7 +12,6 @@ import (
 
 	"permitdesk/app/cli"
 	"permitdesk/app/config"
-	"permitdesk/app/issuance"
 	"permitdesk/app/logging"
 	"permitdesk/app/operators"
 	"permitdesk/app/overrides"
@@ -265,8 +264,10 @@ func TestAssignDeviceAppliesLive(t *testing.T) {
 		s.Current.Reader != "Virtual PCD 00 01" {
 		t.Errorf("encoder slot %+v", s)
 	}
-	if len(v.RestartNeeded) != 0 || v.Problem != "" {
-		t.Errorf("restart %q problem %q, want none", v.RestartNeeded, v.Problem)
+	// Without a desk reader the address rewrite uses the encoder's reader,
+	// which it opens at start.
+	if strings.Join(v.RestartNeeded, ",") != "encoder" || v.Problem != "" {
+		t.Errorf("restart %q problem %q, want [encoder] and no problem", v.RestartNeeded, v.Problem)
 	}
 	waitDevice(t, f.app, "encoder", "Virtual PCD 00 01", devices.StateReady)
 
@@ -282,8 +283,8 @@ func TestAssignDeviceAppliesLive(t *testing.T) {
 	}
 	// This window started without a card job runner, as one without a
 	// printer does.
-	if len(v.RestartNeeded) != 1 || v.RestartNeeded[0] != "printer" {
-		t.Errorf("restart needed %q, want [printer]", v.RestartNeeded)
+	if got := strings.Join(v.RestartNeeded, ","); got != "encoder,printer" {
+		t.Errorf("restart needed %q, want encoder,printer", got)
 	}
 
 	v, err = f.app.ClearDeviceOverride("encoder")
@@ -292,6 +293,9 @@ func TestAssignDeviceAppliesLive(t *testing.T) {
 	}
 	if s := findSlot(t, v, "encoder"); s.Override != "" || s.Current.Reader != "Virtual PCD 00 00" {
 		t.Errorf("encoder after Clear %+v", s)
+	}
+	if got := strings.Join(v.RestartNeeded, ","); got != "printer" {
+		t.Errorf("restart needed %q after restoring the encoder, want printer", got)
 	}
 	waitDevice(t, f.app, "encoder", "Virtual PCD 00 00", devices.StateReady)
 }
@@ -358,62 +362,39 @@ func TestDeviceSettingsWithoutSetup(t *testing.T) {
 	}
 }
 
-// idleRunner is a JobRunner that runs nothing, for counting opens.
-type idleRunner struct{}
-
-func (idleRunner) RunJob(context.Context, int64, string) (*issuance.Job, error) { return nil, nil }
-
-func (idleRunner) Resolve(context.Context, *operators.Session, int64, issuance.Choice, string,
-	string) (*issuance.Job, error) {
-	return nil, nil
-}
-
-func TestStationRunnerReopen(t *testing.T) {
-	var mu sync.Mutex
-	opened, closed := 0, 0
-	count := func(n *int) int {
-		mu.Lock()
-		defer mu.Unlock()
-		return *n
+func TestRestartSlots(t *testing.T) {
+	start := fileConfig().Devices
+	start.Rewriter.Port = "/dev/ttyS0"
+	cases := []struct {
+		name      string
+		change    func(d *config.Devices)
+		hasRunner bool
+		want      string
+	}{
+		{"nothing", func(*config.Devices) {}, true, ""},
+		{"encoder as the rewrite's reader", func(d *config.Devices) { d.Encoder.Name = "Virtual PCD 00 01" }, true,
+			"encoder"},
+		{"encoder beside a desk reader", func(d *config.Devices) {
+			d.DeskReader.Name = "Desk"
+			d.Encoder.Name = "Virtual PCD 00 01"
+		}, true, "desk_reader"},
+		{"psam", func(d *config.Devices) { d.PSAM.Name = "Virtual PCD 00 01" }, true, "psam"},
+		{"rewriter", func(d *config.Devices) { d.Rewriter.Port, d.Rewriter.USBSerial = "", "FT0001" }, true,
+			"rewriter"},
+		{"printer with a runner", func(d *config.Devices) { d.Printer.Port = "/dev/ttyUSB0" }, true, ""},
+		{"printer without a runner", func(d *config.Devices) { d.Printer.Port = "/dev/ttyUSB0" }, false, "printer"},
+		{"ID card reader and scanner", func(d *config.Devices) {
+			d.IDReader.Port = "/dev/ttyUSB3"
+			d.Scanner = config.HIDDevice{VendorID: "05e0", ProductID: "1200"}
+		}, false, ""},
 	}
-	open := func(context.Context) (JobRunner, func(), error) {
-		mu.Lock()
-		defer mu.Unlock()
-		opened++
-		return idleRunner{}, func() {
-			mu.Lock()
-			defer mu.Unlock()
-			closed++
-		}, nil
-	}
-	r := NewStationRunner(open, time.Hour, logging.Discard())
-	defer r.Close()
-	ctx := context.Background()
-
-	if err := r.Warm(ctx); err != nil {
-		t.Fatal(err)
-	}
-	r.Reopen()
-	if n := count(&closed); n != 1 {
-		t.Errorf("idle devices closed %d times by Reopen, want 1", n)
-	}
-
-	if _, err := r.acquire(ctx); err != nil {
-		t.Fatal(err)
-	}
-	r.Reopen()
-	if n := count(&closed); n != 1 {
-		t.Errorf("Reopen closed the devices under a job: %d closes", n)
-	}
-	r.release()
-	if n := count(&closed); n != 2 {
-		t.Errorf("devices closed %d times after the job, want 2", n)
-	}
-
-	if err := r.Warm(ctx); err != nil {
-		t.Fatal(err)
-	}
-	if n := count(&opened); n != 3 {
-		t.Errorf("devices opened %d times, want 3", n)
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			next := start
+			c.change(&next)
+			if got := strings.Join(restartSlots(start, next, c.hasRunner), ","); got != c.want {
+				t.Errorf("restart slots %q, want %q", got, c.want)
+			}
+		})
 	}
 }

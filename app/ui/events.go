@@ -9,6 +9,9 @@ const (
 	EventStatusChanged = "status:changed"
 	// EventLanguageChanged carries the new language code after SetLanguage.
 	EventLanguageChanged = "language:changed"
+	// EventRewriteProgress carries a RewriteProgressView for each step of an
+	// address change.
+	EventRewriteProgress = "rewrite:progress"
 	// EventJobProgress carries a JobProgress for each step of an issuance
 	// job.
 	EventJobProgress = "job:progress"
@@ -18,5 +21,6 @@ const (
 var EventNames = map[string]string{
 	"EventStatusChanged":   EventStatusChanged,
 	"EventLanguageChanged": EventLanguageChanged,
+	"EventRewriteProgress": EventRewriteProgress,
 	"EventJobProgress":     EventJobProgress,
 }

@@ -76,7 +76,15 @@ func (a *App) FindApplications(query string) ([]ApplicationView, error) {
 		if err != nil {
 			return nil, toError(err)
 		}
-		apps = found
+		// The search returns no portraits; each application is read again
+		// with its photo, which the clerk compares with the applicant.
+		for _, f := range found {
+			full, err := a.opts.Applications.Application(ctx, f.ID)
+			if err != nil {
+				return nil, toError(err)
+			}
+			apps = append(apps, full)
+		}
 	} else {
 		found, err := a.opts.Applications.Application(ctx, query)
 		if err != nil {

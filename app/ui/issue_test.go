@@ -2,6 +2,7 @@ package ui
 
 import (
 	"bytes"
+	"context"
 	"encoding/base64"
 	"image/png"
 	"slices"
@@ -9,6 +10,7 @@ import (
 	"testing"
 
 	"permitdesk/app/cardface"
+	"permitdesk/app/permit"
 )
 
 func TestFindApplicationsByIDNumber(t *testing.T) {
@@ -153,5 +155,34 @@ func TestCheckIdentity(t *testing.T) {
 	}
 	if _, err := f.app.CheckIdentity("A9", card); errorCode(err) == "" {
 		t.Errorf("unknown application: %v, want an error with a code", err)
+	}
+}
+
+// photolessSearch strips portraits from searches by ID number, as the sync
+// service's cache does.
+type photolessSearch struct{ fixedApplications }
+
+func (p photolessSearch) ApplicationsByIDNumber(ctx context.Context, idNumber string) ([]permit.Application, error) {
+	apps, err := p.fixedApplications.ApplicationsByIDNumber(ctx, idNumber)
+	for i := range apps {
+		apps[i].Photo = nil
+	}
+	return apps, err
+}
+
+func TestFindApplicationsIncludesPhoto(t *testing.T) {
+	f := newQueueFixture(t)
+	app := testApplication("A1")
+	app.Photo = []byte{0xff, 0xd8, 0xff, 0xe0}
+	f.app.opts.Applications = photolessSearch{fixedApplications{"A1": app}}
+	if _, err := f.app.Login("clerk1", "clerk-password"); err != nil {
+		t.Fatal(err)
+	}
+	found, err := f.app.FindApplications(app.Holder.IDNumber)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(found) != 1 || !strings.HasPrefix(found[0].Photo, "data:image/jpeg;base64,") {
+		t.Errorf("found %d applications, photo %.30q; want one with the photo", len(found), found[0].Photo)
 	}
 }

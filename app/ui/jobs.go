@@ -185,3 +185,20 @@ func progressView(p issuance.Progress) JobProgress {
 	return JobProgress{JobID: p.JobID, State: string(p.State), Step: p.Step, Percent: p.Percent,
 		Message: p.Message, At: p.At.UTC().Format(time.RFC3339)}
 }
+
+// waitJobs waits up to timeout for the jobs started in the background to
+// stop, so the devices are not closed under a running job. It reports
+// whether they stopped.
+func (a *App) waitJobs(timeout time.Duration) bool {
+	done := make(chan struct{})
+	go func() {
+		a.jobs.Wait()
+		close(done)
+	}()
+	select {
+	case <-done:
+		return true
+	case <-time.After(timeout):
+		return false
+	}
+}

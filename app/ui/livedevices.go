@@ -72,6 +72,9 @@ type liveDevices struct {
 	runner *StationRunner
 	log    *slog.Logger
 
+	// start is the [devices] table the window started with.
+	start config.Devices
+
 	mu  sync.Mutex
 	cfg config.Config
 }
@@ -79,7 +82,7 @@ type liveDevices struct {
 func newLiveDevices(cfg config.Config, reg *registry.Registry, newDiag func(config.Config) Diagnoser,
 	log *slog.Logger) *liveDevices {
 	l := &liveDevices{registry: reg, status: &liveDeviceSource{}, idcards: &liveIDReader{},
-		diag: &liveDiagnoser{}, newDiag: newDiag, log: log, cfg: cfg}
+		diag: &liveDiagnoser{}, newDiag: newDiag, log: log, start: cfg.Devices, cfg: cfg}
 	l.install(cfg)
 	return l
 }
@@ -101,10 +104,9 @@ func (l *liveDevices) install(cfg config.Config) {
 
 // ReconfigureDevices makes d the devices of the window: the registry
 // tracks them, the status bar, the ID card reads and the diagnostics use
-// them, and card jobs open them once no job is in progress. A window that
-// started without a printer has no card job runner, so a printer assigned
-// to it is returned as needing a restart. A part of the window built from
-// the configuration elsewhere keeps its devices until the window restarts.
+// them, and card jobs open them once no job is in progress. It returns
+// every slot whose device differs from the one at start in a part that
+// takes it only at the next start (see restartSlots).
 func (l *liveDevices) ReconfigureDevices(ctx context.Context, d config.Devices) ([]string, error) {
 	specs, err := cli.DeviceSpecs(d)
 	if err != nil {
@@ -115,23 +117,54 @@ func (l *liveDevices) ReconfigureDevices(ctx context.Context, d config.Devices) 
 		l.mu.Unlock()
 		return nil, err
 	}
-	previous := l.cfg.Devices
 	l.cfg.Devices = d
 	cfg := l.cfg
 	l.mu.Unlock()
 
 	l.install(cfg)
-	var restart []string
-	printerChanged := previous.Printer.Port != d.Printer.Port || previous.Printer.USBSerial != d.Printer.USBSerial
-	switch {
-	case l.runner != nil:
+	if l.runner != nil {
 		l.runner.Reopen()
-	case printerChanged:
-		restart = append(restart, "printer")
 	}
+	restart := restartSlots(l.start, d, l.runner != nil)
 	l.log.Info("devices reconfigured", "devices", len(specs), "restart_needed", restart)
 	go l.registry.Scan(ctx)
 	return restart, nil
+}
+
+// restartSlots returns the slots whose device in next differs from start
+// in a part of the window built once at start. The address rewrite opens
+// its card reader (the desk reader, else the encoder's) and its key source
+// (the PSAM) when the window starts, and takes the rewriter's port from
+// the configuration then. A window without a card job runner, because it
+// started without a printer, runs no card jobs on a printer assigned later.
+func restartSlots(start, next config.Devices, hasRunner bool) []string {
+	var out []string
+	deskReader := func(d config.Devices) string {
+		if d.DeskReader.Name != "" {
+			return d.DeskReader.Name
+		}
+		return d.Encoder.Name
+	}
+	switch {
+	case start.DeskReader.Name != next.DeskReader.Name:
+		out = append(out, "desk_reader")
+	case deskReader(start) != deskReader(next):
+		out = append(out, "encoder")
+	}
+	if start.PSAM.Name != next.PSAM.Name {
+		out = append(out, "psam")
+	}
+	if !hasRunner && !samePort(start.Printer, next.Printer) {
+		out = append(out, "printer")
+	}
+	if !samePort(start.Rewriter, next.Rewriter) {
+		out = append(out, "rewriter")
+	}
+	return out
+}
+
+func samePort(a, b config.SerialDevice) bool {
+	return a.Port == b.Port && a.USBSerial == b.USBSerial
 }
 
 // machineDevices lists the attached devices through the window's PC/SC

@@ -57,7 +57,13 @@ func Run(assets fs.FS, build BuildInfo) int {
 	}
 	defer d.close()
 	app := d.app
-	if err := wails.Run(windowOptions(d, dist)); err != nil {
+	err = wails.Run(windowOptions(d, dist))
+	// The window's context has ended, so each running job stops at its next
+	// device call; the next start recovers it.
+	if !app.waitJobs(jobStopWait) {
+		app.log.Warn("jobs still running when the window closed", "waited", jobStopWait)
+	}
+	if err != nil {
 		app.log.Error("window failed", "err", err)
 		fmt.Fprintln(os.Stderr, "permitdesk: window:", err)
 		return 1
@@ -76,9 +82,17 @@ func windowOptions(d *desktop, dist fs.FS) *options.App {
 		BackgroundColour: &options.RGBA{R: 245, G: 245, B: 245, A: 255},
 		AssetServer:      &assetserver.Options{Assets: dist},
 		OnStartup: func(ctx context.Context) {
+			// Wails never cancels its context, so the services and the jobs
+			// run under one that OnShutdown cancels.
+			ctx, d.stop = context.WithCancel(ctx)
 			app.startup(ctx, runtime.EventsEmit)
 			app.log.Info("window started", "version", app.opts.Build.Version)
 			d.startServices(ctx)
+		},
+		OnShutdown: func(context.Context) {
+			if d.stop != nil {
+				d.stop()
+			}
 		},
 		Bind:           []any{app},
 		ErrorFormatter: FormatError,
@@ -105,6 +119,8 @@ type desktop struct {
 	runner   *StationRunner
 	live     *liveDevices
 	closers  []func()
+	// stop cancels the context of the services and the jobs.
+	stop context.CancelFunc
 }
 
 func (d *desktop) close() {
@@ -117,9 +133,12 @@ func (d *desktop) close() {
 // checked for changes.
 const centralPollInterval = 2 * time.Second
 
-// startServices runs the device registry and the sync loop, and forwards
-// their changes to the status bar, until the window closes.
+// startServices recovers interrupted address changes, forwards issuance and
+// rewrite progress, opens the printer once, and runs the device registry and
+// the sync loop with their changes forwarded to the status bar, until the
+// window closes.
 func (d *desktop) startServices(ctx context.Context) {
+	d.app.startRewrite(ctx)
 	if d.app.opts.Issuance != nil {
 		go d.app.forwardProgress(ctx)
 	}
@@ -219,6 +238,8 @@ func newDesktop(build BuildInfo) (*desktop, error) {
 		o.Faces = faces
 	}
 
+	d.openRewrite(cfg, db, syncSvc, log, &o)
+
 	if err := d.openRegistry(cfg, log, &o, deviceParts{file: file, overrides: ovr, newDiag: newDiag}); err != nil {
 		d.close()
 		return nil, err
@@ -226,6 +247,9 @@ func newDesktop(build BuildInfo) (*desktop, error) {
 	d.app = NewApp(o)
 	return d, nil
 }
+
+// jobStopWait is how long closing the window waits for running jobs.
+const jobStopWait = 10 * time.Second
 
 // runnerIdle is how long the desktop keeps the printer and the encoder open
 // after a job.
@@ -304,4 +328,23 @@ func newServices(cfg config.Config, db *sql.DB, log *slog.Logger) (
 		BlockWhenRevocationUnknown: cfg.Issuance.OfflineRevocationPolicy == "block",
 		Operators:                  ops, Logger: log})
 	return ops, syncSvc, iss, nil
+}
+
+// openRewrite sets the App's address-rewrite service when the configuration
+// names a desk reader, a rewriter and a card-key source. Otherwise it
+// records what is missing, or why the service did not start, for the
+// Rewrite screen to show.
+func (d *desktop) openRewrite(cfg config.Config, db *sql.DB, syncSvc *appsync.Service, log *slog.Logger, o *Options) {
+	if o.RewriteMissing = rewriteMissing(cfg); len(o.RewriteMissing) > 0 {
+		log.Info("address rewrite not configured", "missing", o.RewriteMissing)
+		return
+	}
+	svc, closeRewrite, err := openRewrite(cfg, db, syncSvc, log)
+	if err != nil {
+		log.Error("address rewrite unavailable", "err", err)
+		o.RewriteError = err.Error()
+		return
+	}
+	d.closers = append(d.closers, closeRewrite)
+	o.Rewrite = svc
 }

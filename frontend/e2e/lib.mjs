@@ -76,7 +76,10 @@ export async function start() {
     }
   }
 
+  // finish logs out first: the Go side keeps one operator session for the
+  // whole app, and the next test file starts logged out.
   async function finish() {
+    await page.evaluate(() => window.go.ui.App.Logout()).catch((err) => console.log(`logout failed: ${err}`));
     await context.close();
     rmSync(profile, { recursive: true, force: true });
     const failed = results.filter(([, err]) => err).length;
@@ -103,9 +106,27 @@ export async function logout(page) {
   await page.getByTestId("status-operator").getByText("未登录").waitFor();
 }
 
-/** Saves a screenshot as NAME.png when PERMITDESK_E2E_SHOTS is set. */
+/**
+ * Saves a screenshot as NAME.png when PERMITDESK_E2E_SHOTS is set. Earlier
+ * notifications are closed and open drop-downs waited out first, so the
+ * picture shows the screen itself.
+ */
 export async function shot(page, name) {
-  if (env.shots) {
-    await page.screenshot({ path: join(env.shots, `${name}.png`) });
+  if (!env.shots) return;
+  const notices = page.locator(".ant-notification-notice-close");
+  while ((await notices.count()) > 0) {
+    await notices.first().click();
+    await page.waitForTimeout(100);
   }
+  await page
+    .locator(".ant-notification-notice")
+    .first()
+    .waitFor({ state: "detached" })
+    .catch(() => {});
+  await page
+    .locator(".ant-select-dropdown:not(.ant-select-dropdown-hidden)")
+    .first()
+    .waitFor({ state: "hidden" })
+    .catch(() => {});
+  await page.screenshot({ path: join(env.shots, `${name}.png`) });
 }

@@ -71,6 +71,8 @@ try {
 
   await step("wrong password shows the code from Go", async () => {
     await page.keyboard.press("Alt+3");
+    await page.getByLabel("账号").waitFor();
+    await shot(page, "login");
     await page.getByLabel("账号").fill(boss.login);
     await page.getByLabel("密码").fill("not-the-password");
     await page.keyboard.press("Enter");
@@ -86,9 +88,22 @@ try {
     await page.getByRole("heading", { name: "制证队列" }).waitFor();
   });
 
+  await step("supervisor sees the card stock in settings", async () => {
+    await page.keyboard.press("Alt+5");
+    const stock = page.getByRole("heading", { name: "设置", exact: true });
+    await stock.waitFor();
+    await page.getByText("LOT-E2E-01").waitFor();
+    await page
+      .getByTestId("status-stock")
+      .getByText(/剩余 \d+ 张/)
+      .waitFor();
+    await shot(page, "settings");
+  });
+
   await step("logout returns to the login form", async () => {
     await page.getByRole("button", { name: "退出登录" }).click();
     await page.getByTestId("status-operator").getByText("未登录").waitFor();
+    await page.keyboard.press("Alt+3");
     await page.getByLabel("账号").waitFor();
   });
 } finally {

@@ -90,7 +90,7 @@ export function Shell() {
           />
         </Space>
       </Layout.Header>
-      <Layout>
+      <Layout className="shell-body">
         <Layout.Sider width={200} theme="light" className="shell-sider">
           <nav aria-label={t("nav.label")}>
             <Menu

@@ -29,5 +29,14 @@ export {
   SetLanguage,
   StatusSnapshot,
   Version,
+  RewriteReadiness,
+  ReadRewriteCard,
+  PreviewRewrite,
+  StartRewrite,
+  RewriteJob,
+  RewriteJobs,
+  ResumeRewrite,
+  RollBackRewrite,
+  ReprintRewriteStrip,
 } from "../wailsjs/go/ui/App";
 export type { ui } from "../wailsjs/go/models";

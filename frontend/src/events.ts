@@ -7,6 +7,7 @@ import type { ui } from "../wailsjs/go/models";
 export const Events = {
   EventStatusChanged: "status:changed",
   EventLanguageChanged: "language:changed",
+  EventRewriteProgress: "rewrite:progress",
   EventJobProgress: "job:progress",
 } as const;
 
@@ -14,6 +15,7 @@ export const Events = {
 export interface EventPayloads {
   [Events.EventStatusChanged]: ui.Status;
   [Events.EventLanguageChanged]: string;
+  [Events.EventRewriteProgress]: ui.RewriteProgressView;
   [Events.EventJobProgress]: ui.JobProgress;
 }
 

@@ -30,3 +30,15 @@ export function jobStateLabel(t: TFunction, state: string): string {
 export function diagStatusLabel(t: TFunction, status: string): string {
   return has(zhCN.diagStatus, status) ? t(`diagStatus.${status}`) : status;
 }
+
+export function rewriteStateLabel(t: TFunction, state: string): string {
+  return has(zhCN.rewriteState, state) ? t(`rewriteState.${state}`) : state;
+}
+
+export function rewriteChoiceLabel(t: TFunction, choice: string): string {
+  return has(zhCN.rewriteChoice, choice) ? t(`rewriteChoice.${choice}`) : choice;
+}
+
+export function chipConditionLabel(t: TFunction, condition: string): string {
+  return has(zhCN.chipCondition, condition) ? t(`chipCondition.${condition}`) : condition;
+}

@@ -218,7 +218,7 @@ describe("DevicesCard", () => {
     settings = { ...settings, restartNeeded: ["printer"] } as ui.DeviceSettingsView;
     renderCard("technician");
     expect(await screen.findByTestId("device-restart-needed")).toHaveTextContent(
-      "以下设备的更改在重新打开窗口后生效：证卡打印机。",
+      "以下设备的更改需重新打开窗口才能全部生效：证卡打印机。",
     );
   });
 });

@@ -551,6 +551,277 @@ export namespace ui {
 	        this.role = source["role"];
 	    }
 	}
+	export class RewriteAddressView {
+	    houseCode: string;
+	    district: string;
+	    street: string;
+	    community: string;
+	    detail: string;
+	    line: string;
+	
+	    static createFrom(source: any = {}) {
+	        return new RewriteAddressView(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.houseCode = source["houseCode"];
+	        this.district = source["district"];
+	        this.street = source["street"];
+	        this.community = source["community"];
+	        this.detail = source["detail"];
+	        this.line = source["line"];
+	    }
+	}
+	export class RewriteProgressView {
+	    jobId: number;
+	    state: string;
+	    step: string;
+	    percent: number;
+	    message: string;
+	    at: string;
+	
+	    static createFrom(source: any = {}) {
+	        return new RewriteProgressView(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.jobId = source["jobId"];
+	        this.state = source["state"];
+	        this.step = source["step"];
+	        this.percent = source["percent"];
+	        this.message = source["message"];
+	        this.at = source["at"];
+	    }
+	}
+	export class RewriteJobView {
+	    id: number;
+	    cardSerial: string;
+	    permitNumber: string;
+	    holderName: string;
+	    oldAddress: RewriteAddressView;
+	    newAddress: RewriteAddressView;
+	    oldSequence: number;
+	    newSequence: number;
+	    state: string;
+	    attentionFrom: string;
+	    attention: string;
+	    choices: string[];
+	    lookupOnline: boolean;
+	    stripPrints: number;
+	    createdAt: string;
+	    updatedAt: string;
+	    progress?: RewriteProgressView;
+	
+	    static createFrom(source: any = {}) {
+	        return new RewriteJobView(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.id = source["id"];
+	        this.cardSerial = source["cardSerial"];
+	        this.permitNumber = source["permitNumber"];
+	        this.holderName = source["holderName"];
+	        this.oldAddress = this.convertValues(source["oldAddress"], RewriteAddressView);
+	        this.newAddress = this.convertValues(source["newAddress"], RewriteAddressView);
+	        this.oldSequence = source["oldSequence"];
+	        this.newSequence = source["newSequence"];
+	        this.state = source["state"];
+	        this.attentionFrom = source["attentionFrom"];
+	        this.attention = source["attention"];
+	        this.choices = source["choices"];
+	        this.lookupOnline = source["lookupOnline"];
+	        this.stripPrints = source["stripPrints"];
+	        this.createdAt = source["createdAt"];
+	        this.updatedAt = source["updatedAt"];
+	        this.progress = this.convertValues(source["progress"], RewriteProgressView);
+	    }
+	
+		convertValues(a: any, classs: any, asMap: boolean = false): any {
+		    if (!a) {
+		        return a;
+		    }
+		    if (a.slice && a.map) {
+		        return (a as any[]).map(elem => this.convertValues(elem, classs));
+		    } else if ("object" === typeof a) {
+		        if (asMap) {
+		            for (const key of Object.keys(a)) {
+		                a[key] = new classs(a[key]);
+		            }
+		            return a;
+		        }
+		        return new classs(a);
+		    }
+		    return a;
+		}
+	}
+	export class RewriteHistoryView {
+	    sequence: number;
+	    changedOn: string;
+	    address: RewriteAddressView;
+	
+	    static createFrom(source: any = {}) {
+	        return new RewriteHistoryView(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.sequence = source["sequence"];
+	        this.changedOn = source["changedOn"];
+	        this.address = this.convertValues(source["address"], RewriteAddressView);
+	    }
+	
+		convertValues(a: any, classs: any, asMap: boolean = false): any {
+		    if (!a) {
+		        return a;
+		    }
+		    if (a.slice && a.map) {
+		        return (a as any[]).map(elem => this.convertValues(elem, classs));
+		    } else if ("object" === typeof a) {
+		        if (asMap) {
+		            for (const key of Object.keys(a)) {
+		                a[key] = new classs(a[key]);
+		            }
+		            return a;
+		        }
+		        return new classs(a);
+		    }
+		    return a;
+		}
+	}
+	export class RewriteCardView {
+	    serial: string;
+	    chipState: string;
+	    holderName: string;
+	    holderSex: string;
+	    birthDate: string;
+	    idNumber: string;
+	    permitNumber: string;
+	    stationId: string;
+	    validFrom: string;
+	    validTo: string;
+	    address: RewriteAddressView;
+	    sequence: number;
+	    history: RewriteHistoryView[];
+	    photo: string;
+	    sealValid: boolean;
+	    sealError: string;
+	    revoked: boolean;
+	    revocationNote: string;
+	    revocationOnline: boolean;
+	    readError: string;
+	    openJob?: RewriteJobView;
+	    chipCondition: string;
+	
+	    static createFrom(source: any = {}) {
+	        return new RewriteCardView(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.serial = source["serial"];
+	        this.chipState = source["chipState"];
+	        this.holderName = source["holderName"];
+	        this.holderSex = source["holderSex"];
+	        this.birthDate = source["birthDate"];
+	        this.idNumber = source["idNumber"];
+	        this.permitNumber = source["permitNumber"];
+	        this.stationId = source["stationId"];
+	        this.validFrom = source["validFrom"];
+	        this.validTo = source["validTo"];
+	        this.address = this.convertValues(source["address"], RewriteAddressView);
+	        this.sequence = source["sequence"];
+	        this.history = this.convertValues(source["history"], RewriteHistoryView);
+	        this.photo = source["photo"];
+	        this.sealValid = source["sealValid"];
+	        this.sealError = source["sealError"];
+	        this.revoked = source["revoked"];
+	        this.revocationNote = source["revocationNote"];
+	        this.revocationOnline = source["revocationOnline"];
+	        this.readError = source["readError"];
+	        this.openJob = this.convertValues(source["openJob"], RewriteJobView);
+	        this.chipCondition = source["chipCondition"];
+	    }
+	
+		convertValues(a: any, classs: any, asMap: boolean = false): any {
+		    if (!a) {
+		        return a;
+		    }
+		    if (a.slice && a.map) {
+		        return (a as any[]).map(elem => this.convertValues(elem, classs));
+		    } else if ("object" === typeof a) {
+		        if (asMap) {
+		            for (const key of Object.keys(a)) {
+		                a[key] = new classs(a[key]);
+		            }
+		            return a;
+		        }
+		        return new classs(a);
+		    }
+		    return a;
+		}
+	}
+	
+	
+	export class RewritePreviewView {
+	    card: RewriteCardView;
+	    newAddress: RewriteAddressView;
+	    oldStrip: string;
+	    newStrip: string;
+	    lookupOnline: boolean;
+	    lookupAsOf: string;
+	
+	    static createFrom(source: any = {}) {
+	        return new RewritePreviewView(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.card = this.convertValues(source["card"], RewriteCardView);
+	        this.newAddress = this.convertValues(source["newAddress"], RewriteAddressView);
+	        this.oldStrip = source["oldStrip"];
+	        this.newStrip = source["newStrip"];
+	        this.lookupOnline = source["lookupOnline"];
+	        this.lookupAsOf = source["lookupAsOf"];
+	    }
+	
+		convertValues(a: any, classs: any, asMap: boolean = false): any {
+		    if (!a) {
+		        return a;
+		    }
+		    if (a.slice && a.map) {
+		        return (a as any[]).map(elem => this.convertValues(elem, classs));
+		    } else if ("object" === typeof a) {
+		        if (asMap) {
+		            for (const key of Object.keys(a)) {
+		                a[key] = new classs(a[key]);
+		            }
+		            return a;
+		        }
+		        return new classs(a);
+		    }
+		    return a;
+		}
+	}
+	
+	export class RewriteReadinessView {
+	    ready: boolean;
+	    missing: string[];
+	    detail: string;
+	
+	    static createFrom(source: any = {}) {
+	        return new RewriteReadinessView(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.ready = source["ready"];
+	        this.missing = source["missing"];
+	        this.detail = source["detail"];
+	    }
+	}
 	export class StockStatus {
 	    tracked: boolean;
 	    onHand: number;

@@ -36,19 +36,37 @@ export function LookupHouseCode(arg1:string):Promise<ui.HouseCodeView>;
 
 export function PreviewCard(arg1:string):Promise<ui.CardPreview>;
 
+export function PreviewRewrite(arg1:string):Promise<ui.RewritePreviewView>;
+
 export function QueueIssue(arg1:string):Promise<ui.JobView>;
 
 export function ReadIDCard():Promise<ui.IdentityView>;
 
+export function ReadRewriteCard():Promise<ui.RewriteCardView>;
+
 export function ReceiveCardLot(arg1:string,arg2:number):Promise<ui.LotView>;
 
+export function ReprintRewriteStrip(arg1:number):Promise<ui.RewriteJobView>;
+
 export function ResolveJob(arg1:number,arg2:string,arg3:string,arg4:ui.SupervisorApproval):Promise<ui.JobView>;
+
+export function ResumeRewrite(arg1:number):Promise<ui.RewriteJobView>;
+
+export function RewriteJob(arg1:number):Promise<ui.RewriteJobView>;
+
+export function RewriteJobs():Promise<Array<ui.RewriteJobView>>;
+
+export function RewriteReadiness():Promise<ui.RewriteReadinessView>;
+
+export function RollBackRewrite(arg1:number):Promise<ui.RewriteJobView>;
 
 export function RunDiagnostics():Promise<ui.DiagnosticsReport>;
 
 export function SetLanguage(arg1:string):Promise<void>;
 
 export function StartJob(arg1:number):Promise<ui.JobView>;
+
+export function StartRewrite(arg1:string,arg2:string):Promise<ui.RewriteJobView>;
 
 export function StatusSnapshot():Promise<ui.Status>;
 

@@ -70,6 +70,10 @@ export function PreviewCard(arg1) {
   return window['go']['ui']['App']['PreviewCard'](arg1);
 }
 
+export function PreviewRewrite(arg1) {
+  return window['go']['ui']['App']['PreviewRewrite'](arg1);
+}
+
 export function QueueIssue(arg1) {
   return window['go']['ui']['App']['QueueIssue'](arg1);
 }
@@ -78,12 +82,40 @@ export function ReadIDCard() {
   return window['go']['ui']['App']['ReadIDCard']();
 }
 
+export function ReadRewriteCard() {
+  return window['go']['ui']['App']['ReadRewriteCard']();
+}
+
 export function ReceiveCardLot(arg1, arg2) {
   return window['go']['ui']['App']['ReceiveCardLot'](arg1, arg2);
 }
 
+export function ReprintRewriteStrip(arg1) {
+  return window['go']['ui']['App']['ReprintRewriteStrip'](arg1);
+}
+
 export function ResolveJob(arg1, arg2, arg3, arg4) {
   return window['go']['ui']['App']['ResolveJob'](arg1, arg2, arg3, arg4);
+}
+
+export function ResumeRewrite(arg1) {
+  return window['go']['ui']['App']['ResumeRewrite'](arg1);
+}
+
+export function RewriteJob(arg1) {
+  return window['go']['ui']['App']['RewriteJob'](arg1);
+}
+
+export function RewriteJobs() {
+  return window['go']['ui']['App']['RewriteJobs']();
+}
+
+export function RewriteReadiness() {
+  return window['go']['ui']['App']['RewriteReadiness']();
+}
+
+export function RollBackRewrite(arg1) {
+  return window['go']['ui']['App']['RollBackRewrite'](arg1);
 }
 
 export function RunDiagnostics() {
@@ -96,6 +128,10 @@ export function SetLanguage(arg1) {
 
 export function StartJob(arg1) {
   return window['go']['ui']['App']['StartJob'](arg1);
+}
+
+export function StartRewrite(arg1, arg2) {
+  return window['go']['ui']['App']['StartRewrite'](arg1, arg2);
 }
 
 export function StatusSnapshot() {
