@@ -21,7 +21,8 @@ import (
 	"permitdesk/devices/registry"
 )
 
-// readerList is a registry.ReaderLister whose readers a test changes.
+// readerList is a registry.ReaderLister over a fixed list of readers,
+// safe to call from the registry's scan goroutines.
 type readerList struct {
 	mu    sync.Mutex
 	names []string
