@@ -10,5 +10,8 @@ export default defineConfig({
     environment: "jsdom",
     include: ["src/**/*.test.{ts,tsx}"],
     setupFiles: ["src/test-setup.ts"],
+    // Typing with user-event takes seconds per test on a loaded 2-core
+    // machine, beyond the default 5 s.
+    testTimeout: 20_000,
   },
 });

@@ -24,7 +24,7 @@ import (
 )
 
 func newDevicesCmd(env *Env) *cobra.Command {
-	var asJSON, watch bool
+	var asJSON, watch, found bool
 	cmd := &cobra.Command{
 		Use:   "devices",
 		Short: "List the configured devices with their state",
@@ -33,15 +33,96 @@ func newDevicesCmd(env *Env) *cobra.Command {
 			"PC/SC readers are found by name, serial devices by port path or USB serial\n" +
 			"number, HID devices by vendor id, product id and serial number. The ID card\n" +
 			"reader is also asked for its SAM status. With --watch, changes are printed as\n" +
-			"devices come and go until Ctrl-C.",
+			"devices come and go until Ctrl-C.\n\n" +
+			"With --found, list instead every PC/SC reader, serial port and HID device the\n" +
+			"machine has now, configured or not: the devices the Settings screen offers.\n" +
+			"Serial ports include the links to pseudo-terminals in the directories of the\n" +
+			"configured ports, where the emulators make them.",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if found {
+				if watch {
+					return errors.New("--found and --watch cannot be combined: --found lists the devices once")
+				}
+				return runDevicesFound(cmd.Context(), env, asJSON)
+			}
 			return runDevices(cmd.Context(), env, asJSON, watch)
 		},
 	}
-	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON: an array of statuses, or with --watch one event per line")
+	cmd.Flags().BoolVar(&asJSON, "json", false,
+		"print JSON: an array of statuses, with --watch one event per line, with --found one object of lists")
 	cmd.Flags().BoolVar(&watch, "watch", false, "keep scanning and print each change")
+	cmd.Flags().BoolVar(&found, "found", false, "list every device attached now instead of the configured ones")
 	return cmd
+}
+
+func runDevicesFound(ctx context.Context, env *Env, asJSON bool) error {
+	cfg, err := env.Config()
+	if err != nil {
+		return err
+	}
+	file, err := env.FileDevices()
+	if err != nil {
+		return err
+	}
+	pcsc := &registry.SCard{}
+	defer pcsc.Close()
+	found := registry.Discover(ctx, DiscoverOptions(pcsc, file, cfg.Devices))
+	if asJSON {
+		enc := json.NewEncoder(env.Out)
+		enc.SetIndent("", "  ")
+		return enc.Encode(found)
+	}
+	return printFound(env.Out, found)
+}
+
+// DiscoverOptions returns the options that make registry.Discover list the
+// machine's devices through pcsc. The serial port links are searched in the
+// directories of the ports that each of devs names.
+func DiscoverOptions(pcsc registry.ReaderLister, devs ...config.Devices) registry.DiscoverOptions {
+	var paths []string
+	for _, d := range devs {
+		paths = append(paths, d.Printer.Port, d.Rewriter.Port, d.IDReader.Port)
+	}
+	return registry.DiscoverOptions{PCSC: pcsc, LinkDirs: registry.LinkDirs(paths...)}
+}
+
+func printFound(out io.Writer, f registry.Found) error {
+	tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
+	section := func(title, listErr string, n int) {
+		fmt.Fprintf(tw, "%s (%d)\n", title, n)
+		if listErr != "" {
+			fmt.Fprintf(tw, "  not listed: %s\n", listErr)
+		}
+	}
+
+	section("PC/SC READERS", f.ReadersError, len(f.Readers))
+	for _, r := range f.Readers {
+		fmt.Fprintf(tw, "  %s\n", r)
+	}
+	fmt.Fprintln(tw)
+
+	section("SERIAL PORTS", f.SerialError, len(f.SerialPorts))
+	if len(f.SerialPorts) > 0 {
+		fmt.Fprintln(tw, "  PATH\tDEVICE\tUSB ID\tSERIAL NUMBER\tPRODUCT")
+	}
+	for _, p := range f.SerialPorts {
+		usbID := ""
+		if p.USB {
+			usbID = p.VendorID + ":" + p.ProductID
+		}
+		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\n", p.Path, p.Device, usbID, p.SerialNumber, p.Product)
+	}
+	fmt.Fprintln(tw)
+
+	section("HID DEVICES", f.HIDError, len(f.HID))
+	if len(f.HID) > 0 {
+		fmt.Fprintln(tw, "  USB ID\tSERIAL NUMBER\tMANUFACTURER\tPRODUCT\tPATH")
+	}
+	for _, d := range f.HID {
+		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\n", d.ID(), d.Serial, d.Manufacturer, d.Product, d.Path)
+	}
+	return tw.Flush()
 }
 
 func runDevices(ctx context.Context, env *Env, asJSON, watch bool) error {

@@ -17,6 +17,7 @@ import (
 
 	"permitdesk/app/config"
 	"permitdesk/app/logging"
+	"permitdesk/app/overrides"
 	"permitdesk/app/store"
 )
 
@@ -45,13 +46,16 @@ type Env struct {
 	Out        io.Writer
 	ErrOut     io.Writer
 
-	cfg      *config.Config
-	log      *slog.Logger
-	logClose func() error
-	db       *sql.DB
+	cfg         *config.Config
+	fileDevices *config.Devices // nil when cfg was set directly
+	log         *slog.Logger
+	logClose    func() error
+	db          *sql.DB
 }
 
-// Config loads and validates the configuration once.
+// Config loads and validates the configuration once, and lays the device
+// overrides stored in the station database over its [devices] table (see
+// package overrides), so commands use the devices the window uses.
 func (e *Env) Config() (config.Config, error) {
 	if e.cfg != nil {
 		return *e.cfg, nil
@@ -67,8 +71,30 @@ func (e *Env) Config() (config.Config, error) {
 	if e.LogLevel != "" {
 		cfg.LogLevel = e.LogLevel
 	}
+	file := cfg.Devices
+	e.fileDevices = &file
+	// The logger needs the configuration, so a problem with the overrides
+	// goes to stderr. The overrides that could be read still apply.
+	list, err := overrides.ReadDataDir(context.Background(), cfg.DataDir)
+	if err != nil && e.ErrOut != nil {
+		fmt.Fprintf(e.ErrOut, "permitdesk: warning: %v; the affected devices come from the configuration file\n", err)
+	}
+	cfg.Devices = overrides.Apply(cfg.Devices, list)
 	e.cfg = &cfg
 	return cfg, nil
+}
+
+// FileDevices returns the [devices] table as the configuration file sets
+// it, before the overrides.
+func (e *Env) FileDevices() (config.Devices, error) {
+	cfg, err := e.Config()
+	if err != nil {
+		return config.Devices{}, err
+	}
+	if e.fileDevices == nil {
+		return cfg.Devices, nil
+	}
+	return *e.fileDevices, nil
 }
 
 // Logger returns the command's logger: text on stderr and JSON lines in the

@@ -77,6 +77,10 @@ type Options struct {
 	// RewriteError is the error that kept the address rewrite from
 	// starting, when Rewrite is nil and nothing is missing.
 	RewriteError string
+	// DeviceSetup lets technicians and supervisors assign devices in the
+	// Settings screen; nil leaves the devices as the configuration sets
+	// them.
+	DeviceSetup *DeviceSetup
 	// Log receives the layer's log lines; nil discards them.
 	Log *slog.Logger
 }
@@ -95,6 +99,13 @@ type App struct {
 
 	// jobs counts the jobs started in the background.
 	jobs sync.WaitGroup
+
+	// deviceMu serialises device assignments, so the registry takes them
+	// in the order they were stored.
+	deviceMu sync.Mutex
+	// restartSlots holds, under mu, the slots whose latest change the
+	// running window does not use yet.
+	restartSlots map[string]bool
 }
 
 // NewApp returns an App. Events are dropped until startup gives it a Wails

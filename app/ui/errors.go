@@ -9,6 +9,7 @@ import (
 	"permitdesk/app/diag"
 	"permitdesk/app/issuance"
 	"permitdesk/app/operators"
+	"permitdesk/app/overrides"
 	"permitdesk/app/store"
 	appsync "permitdesk/app/sync"
 	"permitdesk/devices"
@@ -96,6 +97,8 @@ var sentinelCodes = []struct {
 	{appsync.ErrHouseCodeNotFound, CodeNotFound},
 	{appsync.ErrApplicationNotFound, CodeNotFound},
 	{store.ErrTooNew, CodeDatabaseTooNew},
+	{overrides.ErrInvalid, CodeInvalidArgument},
+	{overrides.ErrNotFound, CodeNotFound},
 	{devices.ErrNotConfigured, CodeDeviceNotConfig},
 	{devices.ErrNotConnected, CodeDeviceNotReady},
 	{devices.ErrBusy, CodeDeviceBusy},

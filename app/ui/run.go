@@ -23,6 +23,7 @@ import (
 	"permitdesk/app/issuance"
 	"permitdesk/app/logging"
 	"permitdesk/app/operators"
+	"permitdesk/app/overrides"
 	"permitdesk/app/store"
 	appsync "permitdesk/app/sync"
 	"permitdesk/app/ui/prefs"
@@ -116,6 +117,7 @@ type desktop struct {
 	registry *registry.Registry
 	sync     *appsync.Service
 	runner   *StationRunner
+	live     *liveDevices
 	closers  []func()
 	// stop cancels the context of the services and the jobs.
 	stop context.CancelFunc
@@ -198,6 +200,16 @@ func newDesktop(build BuildInfo) (*desktop, error) {
 	}
 	d.closers = append(d.closers, func() { db.Close() })
 
+	// Every service below is built on the devices in use: the file's with
+	// the overrides assigned in the Settings screen on top.
+	file := cfg.Devices
+	ovr := overrides.New(db, overrides.Options{Logger: log})
+	list, err := ovr.List(context.Background())
+	if err != nil {
+		log.Warn("device overrides not all applied; those devices come from the configuration file", "err", err)
+	}
+	cfg.Devices = overrides.Apply(file, list)
+
 	ops, syncSvc, iss, err := newServices(cfg, db, log)
 	if err != nil {
 		d.close()
@@ -207,7 +219,8 @@ func newDesktop(build BuildInfo) (*desktop, error) {
 		Applications: syncSvc, Central: syncSvc, Syncer: syncSvc, Houses: syncSvc, Log: log}
 	d.sync = syncSvc
 	if cfg.Devices.Printer.Port != "" || cfg.Devices.Printer.USBSerial != "" {
-		d.runner = newStationRunner(cfg, db, log, iss)
+		// openRegistry sets d.live before the window starts any job.
+		d.runner = newStationRunner(func() config.Config { return d.live.config() }, db, log, iss)
 		o.Runner = d.runner
 		d.closers = append(d.closers, d.runner.Close)
 		o.DeviceHolders = append(o.DeviceHolders, d.runner)
@@ -216,7 +229,9 @@ func newDesktop(build BuildInfo) (*desktop, error) {
 	// `permitdesk diag` does, and keep the check for a port held by another
 	// program. The App suspends the job runner and the rewrite desk around
 	// each use of the devices, so their open ports are not in the way.
-	o.Diagnostics = diag.New(diag.Options{Config: cfg, DB: db, Logger: log.With("component", "diag")})
+	newDiag := func(c config.Config) Diagnoser {
+		return diag.New(diag.Options{Config: c, DB: db, Logger: log.With("component", "diag")})
+	}
 
 	// A missing CJK font leaves the window usable. Only the card preview
 	// fails, with the reason.
@@ -230,7 +245,7 @@ func newDesktop(build BuildInfo) (*desktop, error) {
 
 	d.openRewrite(cfg, db, syncSvc, log, &o)
 
-	if err := d.openRegistry(cfg, log, &o); err != nil {
+	if err := d.openRegistry(cfg, log, &o, deviceParts{file: file, overrides: ovr, newDiag: newDiag}); err != nil {
 		d.close()
 		return nil, err
 	}
@@ -245,12 +260,13 @@ const jobStopWait = 10 * time.Second
 // after a job.
 const runnerIdle = 30 * time.Second
 
-// newStationRunner returns the runner of issuance jobs on the configured
-// printer and encoder. At the window a retry that spoils a card needs a
-// supervisor's approval.
-func newStationRunner(cfg config.Config, db *sql.DB, log *slog.Logger, iss *issuance.Service) *StationRunner {
+// newStationRunner returns the runner of issuance jobs on the printer and
+// encoder that current names when a job opens them. At the window a retry
+// that spoils a card needs a supervisor's approval.
+func newStationRunner(current func() config.Config, db *sql.DB, log *slog.Logger,
+	iss *issuance.Service) *StationRunner {
 	open := func(ctx context.Context) (JobRunner, func(), error) {
-		w, closeFn, err := cli.StationWorker(ctx, cfg, log, db, iss, true)
+		w, closeFn, err := cli.StationWorker(ctx, current(), log, db, iss, true)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -259,9 +275,18 @@ func newStationRunner(cfg config.Config, db *sql.DB, log *slog.Logger, iss *issu
 	return NewStationRunner(open, runnerIdle, log.With("component", "runner"))
 }
 
-// openRegistry builds the registry of the configured devices and makes it
-// the App's DeviceSource.
-func (d *desktop) openRegistry(cfg config.Config, log *slog.Logger, o *Options) error {
+// deviceParts is what openRegistry needs besides the configuration in use.
+type deviceParts struct {
+	// file is the [devices] table of the configuration file.
+	file      config.Devices
+	overrides *overrides.Service
+	newDiag   func(config.Config) Diagnoser
+}
+
+// openRegistry builds the registry of the devices in use and the parts
+// that a device assignment replaces (see liveDevices): the App's
+// DeviceSource, ID card reader and diagnostics.
+func (d *desktop) openRegistry(cfg config.Config, log *slog.Logger, o *Options, parts deviceParts) error {
 	specs, err := cli.DeviceSpecs(cfg.Devices)
 	if err != nil {
 		return err
@@ -273,9 +298,14 @@ func (d *desktop) openRegistry(cfg config.Config, log *slog.Logger, o *Options) 
 		return err
 	}
 	d.registry = reg
-	o.Devices = RegistryDevices{Registry: reg, Config: cfg.Devices}
+	d.live = newLiveDevices(cfg, reg, parts.newDiag, log.With("component", "devices"))
+	d.live.runner = d.runner
+	o.Devices = d.live.status
 	o.Scanner = reg
-	o.IDCards = ConfigIDReader{Config: cfg.Devices.IDReader, Registry: reg}
+	o.IDCards = d.live.idcards
+	o.Diagnostics = d.live.diag
+	o.DeviceSetup = &DeviceSetup{File: parts.file, Overrides: parts.overrides,
+		Finder: machineDevices{pcsc: pcsc, file: parts.file, live: d.live}, Reconfigure: d.live}
 	return nil
 }
 

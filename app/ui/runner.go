@@ -33,6 +33,9 @@ type StationRunner struct {
 	timer  *time.Timer
 	// suspended counts the Suspend calls not yet released.
 	suspended int
+	// reopen closes the devices when the last job in progress ends,
+	// because the configuration changed since they were opened.
+	reopen bool
 }
 
 // NewStationRunner returns a StationRunner over open. idle 0 means 30
@@ -82,6 +85,19 @@ func (r *StationRunner) Close() {
 	r.closeLocked()
 }
 
+// Reopen closes the devices once no job uses them, so the next job opens
+// the devices the configuration names then. Until the last job in progress
+// ends, jobs run on the devices already open.
+func (r *StationRunner) Reopen() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.users == 0 {
+		r.closeLocked()
+		return
+	}
+	r.reopen = true
+}
+
 func (r *StationRunner) acquire(ctx context.Context) (JobRunner, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -109,7 +125,11 @@ func (r *StationRunner) release() {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.users--
-	if r.users == 0 && r.runner != nil {
+	switch {
+	case r.users == 0 && r.reopen:
+		r.reopen = false
+		r.closeLocked()
+	case r.users == 0 && r.runner != nil:
 		r.timer = time.AfterFunc(r.idle, r.closeIdle)
 	}
 }

@@ -101,3 +101,37 @@ func TestStationRunnerRetriesFailedOpen(t *testing.T) {
 		t.Errorf("%d opens, want 1", opens)
 	}
 }
+
+func TestStationRunnerReopen(t *testing.T) {
+	o := &countingOpener{}
+	r := NewStationRunner(o.open, time.Hour, logging.Discard())
+	defer r.Close()
+	ctx := context.Background()
+
+	if err := r.Warm(ctx); err != nil {
+		t.Fatal(err)
+	}
+	r.Reopen()
+	if _, closes := o.counts(); closes != 1 {
+		t.Errorf("idle devices closed %d times by Reopen, want 1", closes)
+	}
+
+	if _, err := r.acquire(ctx); err != nil {
+		t.Fatal(err)
+	}
+	r.Reopen()
+	if _, closes := o.counts(); closes != 1 {
+		t.Errorf("Reopen closed the devices under a job: %d closes", closes)
+	}
+	r.release()
+	if _, closes := o.counts(); closes != 2 {
+		t.Errorf("devices closed %d times after the job, want 2", closes)
+	}
+
+	if _, err := r.RunJob(ctx, 1, "clerk1"); err != nil {
+		t.Fatal(err)
+	}
+	if opens, _ := o.counts(); opens != 3 {
+		t.Errorf("devices opened %d times, want 3", opens)
+	}
+}

@@ -138,11 +138,19 @@ func (r *Registry) setLocked(e *entry, st devices.State, reason string, loc Loca
 		e.status.Since = now
 	}
 	e.status.State, e.status.Reason, e.status.Path, e.loc = st, reason, loc.Path, loc
+	r.emitLocked(e, from, now)
+}
+
+// emitLocked sends e's current status to every subscriber as a change from
+// the state from, made at now. The caller holds r.mu.
+func (r *Registry) emitLocked(e *entry, from devices.State, now time.Time) {
 	r.seq++
-	ev := Event{Seq: r.seq, Time: now, Type: eventType(from, st), Device: e.spec.Name, From: from, Status: e.status}
+	st := e.status.State
+	ev := Event{Seq: r.seq, Time: now, Type: eventType(from, st), Device: e.spec.Name, From: from,
+		Status: e.status}
 	ev.Status.Capabilities = append([]string(nil), e.status.Capabilities...)
 	r.log.Info("device state changed", "device", e.spec.Name, "from", string(from), "to", string(st),
-		"path", loc.Path, "reason", reason)
+		"path", e.status.Path, "reason", e.status.Reason)
 	for s := range r.subs {
 		s.push(ev)
 	}

@@ -308,3 +308,65 @@ func (r *Registry) Run(ctx context.Context) error {
 		}
 	}
 }
+
+// Reconfigure replaces the configured devices with specs, so a device
+// assigned anew is tracked without a new registry. A device whose
+// transport, kind and identity are unchanged keeps its state. A changed
+// device turns absent until the next scan finds it, and a new one starts
+// absent. A removed one is dropped after a last event that shows it absent
+// with the reason "removed from the configuration". A Use in progress on a
+// changed or removed device finishes on the old location. Call Scan
+// afterwards to find the devices.
+func (r *Registry) Reconfigure(specs []Spec) error {
+	names := map[string]bool{}
+	for _, s := range specs {
+		if err := checkSpec(s); err != nil {
+			return err
+		}
+		if names[s.Name] {
+			return fmt.Errorf("device %q is configured twice", s.Name)
+		}
+		names[s.Name] = true
+	}
+
+	r.scanMu.Lock() // Scan reads r.entries without r.mu
+	defer r.scanMu.Unlock()
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	now := r.opts.Now()
+	entries := make([]*entry, 0, len(specs))
+	byName := make(map[string]*entry, len(specs))
+	for _, s := range specs {
+		e, ok := r.byName[s.Name]
+		switch {
+		case !ok:
+			e = &entry{spec: s, status: Status{Name: s.Name, Kind: s.Kind, Transport: s.Transport,
+				Identity: identity(s), State: devices.StateAbsent, Reason: "not scanned yet",
+				Capabilities: capabilities(s), Since: now}}
+			r.emitLocked(e, devices.StateAbsent, now)
+		case e.spec.Transport == s.Transport && e.spec.Kind == s.Kind && identity(e.spec) == identity(s):
+			e.spec = s
+		default:
+			e.spec = s
+			e.status.Kind, e.status.Transport, e.status.Identity = s.Kind, s.Transport, identity(s)
+			e.status.Capabilities, e.status.Failures, e.nextProbe = capabilities(s), 0, time.Time{}
+			from := e.status.State
+			e.status.State, e.status.Reason, e.status.Path, e.loc = devices.StateAbsent,
+				"reassigned, not scanned yet", "", Location{}
+			if from != devices.StateAbsent {
+				e.status.Since = now
+			}
+			r.emitLocked(e, from, now)
+		}
+		entries = append(entries, e)
+		byName[s.Name] = e
+	}
+	for _, e := range r.entries {
+		if !names[e.spec.Name] {
+			r.setLocked(e, devices.StateAbsent, "removed from the configuration", Location{})
+		}
+	}
+	r.entries, r.byName = entries, byName
+	r.log.Info("devices reconfigured", "devices", len(entries))
+	return nil
+}

@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -549,5 +551,163 @@ func TestRunFollowsHotPlug(t *testing.T) {
 	cancel()
 	if err := <-done; !errors.Is(err, context.Canceled) {
 		t.Errorf("Run returned %v", err)
+	}
+}
+
+func TestDiscoverListsEverySource(t *testing.T) {
+	dir := t.TempDir()
+	stop := startSerialSim(t, filepath.Join(dir, "idreader.tty"))
+	defer stop()
+	if err := os.WriteFile(filepath.Join(dir, "notes.txt"), []byte("x"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(filepath.Join(dir, "notes.txt"), filepath.Join(dir, "notes.link")); err != nil {
+		t.Fatal(err)
+	}
+	node, err := filepath.EvalSymlinks(filepath.Join(dir, "idreader.tty"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	bus := hidio.NewEmulator()
+	plugReader(t, bus, "usb/1-2", "R2")
+	plugReader(t, bus, "usb/1-1", "R1")
+	ports := []*enumerator.PortDetails{
+		{Name: "/dev/ttyUSB0", IsUSB: true, VID: "0403", PID: "6001", SerialNumber: "FT0001", Product: "FT232R"},
+		{Name: node, IsUSB: true, VID: "067b", PID: "2303", SerialNumber: "PL01"},
+	}
+	found := registry.Discover(ctx, registry.DiscoverOptions{
+		PCSC:        &fakeLister{names: []string{"Virtual PCD 00 00", "Virtual PCD 00 01"}},
+		HID:         bus,
+		SerialPorts: func() ([]*enumerator.PortDetails, error) { return ports, nil },
+		LinkDirs:    []string{dir, filepath.Join(dir, "missing")},
+	})
+
+	if want := []string{"Virtual PCD 00 00", "Virtual PCD 00 01"}; !reflect.DeepEqual(found.Readers, want) {
+		t.Errorf("readers %q, want %q", found.Readers, want)
+	}
+	if found.ReadersError != "" || found.SerialError != "" || found.HIDError != "" {
+		t.Errorf("errors %q %q %q", found.ReadersError, found.SerialError, found.HIDError)
+	}
+	var paths []string
+	for _, p := range found.SerialPorts {
+		paths = append(paths, p.Path)
+	}
+	want := []string{"/dev/ttyUSB0", node, filepath.Join(dir, "idreader.tty")}
+	slices.Sort(want)
+	if !reflect.DeepEqual(paths, want) {
+		t.Fatalf("serial ports %q, want %q", paths, want)
+	}
+	link, ok := found.Port(filepath.Join(dir, "idreader.tty"))
+	if !ok {
+		t.Fatal("the emulator's link is not listed")
+	}
+	if link.Device != node {
+		t.Errorf("link device %q, want %q", link.Device, node)
+	}
+	if !link.USB || link.SerialNumber != "PL01" || link.VendorID != "067b" {
+		t.Errorf("link did not take the USB details of its node: %+v", link)
+	}
+	if usb, _ := found.Port("/dev/ttyUSB0"); usb.SerialNumber != "FT0001" || usb.Product != "FT232R" || usb.Device != "" {
+		t.Errorf("USB port %+v", usb)
+	}
+	if len(found.HID) != 2 || found.HID[0].Serial != "R1" || found.HID[1].Serial != "R2" {
+		t.Errorf("HID devices %+v, want R1 then R2", found.HID)
+	}
+}
+
+func TestDiscoverReportsFailedSources(t *testing.T) {
+	found := registry.Discover(ctx, registry.DiscoverOptions{
+		PCSC:        &fakeLister{err: errors.New("connect to pcscd: SCARD_E_NO_SERVICE")},
+		HID:         hidio.NewEmulator(),
+		SerialPorts: func() ([]*enumerator.PortDetails, error) { return nil, errors.New("permission denied") },
+	})
+	if !strings.Contains(found.ReadersError, "SCARD_E_NO_SERVICE") {
+		t.Errorf("readers error %q", found.ReadersError)
+	}
+	if !strings.Contains(found.SerialError, "permission denied") {
+		t.Errorf("serial error %q", found.SerialError)
+	}
+	if found.Readers == nil || found.SerialPorts == nil || found.HID == nil {
+		t.Error("a failed source must give an empty list, not nil, so JSON shows []")
+	}
+	if noPCSC := registry.Discover(ctx, registry.DiscoverOptions{HID: hidio.NewEmulator(),
+		SerialPorts: func() ([]*enumerator.PortDetails, error) { return nil, nil }}); noPCSC.ReadersError == "" {
+		t.Error("no PC/SC lister must be reported")
+	}
+}
+
+func TestLinkDirs(t *testing.T) {
+	got := registry.LinkDirs("/tmp/station/printer.tty", "", "/dev/ttyUSB0", "/tmp/station/rewriter.tty",
+		"relative/port", "/dev/serial/by-id/usb-FTDI")
+	want := []string{"/tmp/station", "/dev/serial/by-id"}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("LinkDirs = %q, want %q", got, want)
+	}
+}
+
+func TestReconfigureKeepsAndReplaces(t *testing.T) {
+	bus := hidio.NewEmulator()
+	pcsc := &fakeLister{names: []string{"Virtual PCD 00 00", "Virtual PCD 00 01"}}
+	encoder := registry.Spec{Name: "encoder", Kind: devices.KindEncoder, Transport: registry.TransportPCSC,
+		ReaderName: "Virtual PCD 00 00"}
+	r := newRegistry(t, registry.Options{PCSC: pcsc, HID: bus,
+		Devices: []registry.Spec{encoder, hidSpec("idreader", "R1"), hidSpec("old", "R9")}})
+	plugReader(t, bus, "usb/1-1", "R1")
+	plugReader(t, bus, "usb/1-2", "R2")
+	r.Scan(ctx)
+	wantState(t, r, "encoder", devices.StateReady)
+	wantState(t, r, "idreader", devices.StateReady)
+	sub := r.Subscribe()
+	defer sub.Close()
+
+	moved := encoder
+	moved.ReaderName = "Virtual PCD 00 01"
+	err := r.Reconfigure([]registry.Spec{hidSpec("scanner", "R2"), moved, hidSpec("idreader", "R1")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, st := range r.Snapshot() {
+		names = append(names, st.Name)
+	}
+	if want := []string{"scanner", "encoder", "idreader"}; !reflect.DeepEqual(names, want) {
+		t.Errorf("devices %q, want %q", names, want)
+	}
+	if st := wantState(t, r, "encoder", devices.StateAbsent); st.Identity != "pcsc reader Virtual PCD 00 01" {
+		t.Errorf("encoder identity %q", st.Identity)
+	}
+	wantState(t, r, "idreader", devices.StateReady)
+	wantState(t, r, "scanner", devices.StateAbsent)
+	if _, err := r.Status("old"); !errors.Is(err, registry.ErrUnknownDevice) {
+		t.Errorf("removed device: %v, want ErrUnknownDevice", err)
+	}
+	evs := drain(t, sub)
+	if got := transitions(evs); got != "scanner:absent>absent encoder:ready>absent old:absent>absent" {
+		t.Errorf("events %s", got)
+	}
+	if last := evs[len(evs)-1]; last.Status.Reason != "removed from the configuration" {
+		t.Errorf("removal reason %q", last.Status.Reason)
+	}
+
+	r.Scan(ctx)
+	if st := wantState(t, r, "encoder", devices.StateReady); st.Path != "Virtual PCD 00 01" {
+		t.Errorf("encoder path %q after the scan", st.Path)
+	}
+	wantState(t, r, "scanner", devices.StateReady)
+}
+
+func TestReconfigureRejectsBadSpecs(t *testing.T) {
+	bus := hidio.NewEmulator()
+	r := newRegistry(t, registry.Options{HID: bus, Devices: []registry.Spec{hidSpec("idreader", "R1")}})
+	for _, specs := range [][]registry.Spec{
+		{hidSpec("a", ""), hidSpec("a", "")},
+		{{Name: "printer", Transport: registry.TransportSerial}},
+	} {
+		if err := r.Reconfigure(specs); err == nil {
+			t.Errorf("specs %+v accepted", specs)
+		}
+	}
+	if snap := r.Snapshot(); len(snap) != 1 || snap[0].Name != "idreader" {
+		t.Errorf("a rejected Reconfigure changed the registry: %+v", snap)
 	}
 }

@@ -37,6 +37,7 @@ vi.mock("../wailsjs/go/ui/App", () => ({
     return Promise.resolve(unconfigured);
   },
   Version: () => Promise.resolve({ version: "1.2.3", commit: "abc", date: "2026-01-01" }),
+  DeviceSettings: () => Promise.resolve({ slots: [], assignable: false, restartNeeded: [], problem: "" }),
   Language: () => {
     calls.push("Language");
     return Promise.resolve(storedLanguage);

@@ -1,6 +1,10 @@
 // Typed access to the Go methods bound by app/ui. Screens import from here,
 // not from wailsjs directly, so a test can replace this one module.
 export {
+  AssignDevice,
+  ClearDeviceOverride,
+  DeviceSettings,
+  FoundDevices,
   CardStock,
   CheckDevices,
   ReceiveCardLot,

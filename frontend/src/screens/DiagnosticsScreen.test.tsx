@@ -142,9 +142,7 @@ function renderScreen(role: string) {
   );
 }
 
-// Ant Design's dialogs and tables take over a second per test in jsdom, and
-// several times that on a loaded 2-core machine, past Vitest's 5 s default.
-describe("DiagnosticsScreen", { timeout: 20_000 }, () => {
+describe("DiagnosticsScreen", () => {
   beforeEach(async () => {
     calls.length = 0;
     station.ribbonLeft = "20";

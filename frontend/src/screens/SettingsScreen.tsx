@@ -1,13 +1,13 @@
-import { ReloadOutlined, SyncOutlined } from "@ant-design/icons";
-import { App, Button, Card, Descriptions, Form, Input, InputNumber, Select, Space, Table, Tag, Typography } from "antd";
+import { SyncOutlined } from "@ant-design/icons";
+import { App, Button, Card, Descriptions, Form, Input, InputNumber, Select, Space, Table, Typography } from "antd";
 import { useEffect, useState } from "react";
 import { useTranslation } from "react-i18next";
-import { CardStock, CheckDevices, ReceiveCardLot, SyncNow, type ui } from "../bridge";
-import { stateColour } from "../components/StatusBar";
+import { CardStock, ReceiveCardLot, SyncNow, type ui } from "../bridge";
 import { useShowError } from "../errors";
 import { useVersion } from "../hooks";
 import i18n, { languages, type LanguageCode } from "../i18n";
-import { centralStateLabel, deviceKindLabel, deviceStateLabel } from "../labels";
+import { centralStateLabel } from "../labels";
+import { DevicesCard } from "./DevicesCard";
 
 interface Props {
   status: ui.Status | null;
@@ -42,54 +42,6 @@ export function SettingsScreen({ status, language, onLanguage }: Props) {
       {status?.operator.role === "supervisor" && <StockCard />}
       <AboutCard status={status} />
     </Space>
-  );
-}
-
-function DevicesCard({ status }: { status: ui.Status | null }) {
-  const { t } = useTranslation();
-  const { message } = App.useApp();
-  const [checking, setChecking] = useState(false);
-  const check = () => {
-    setChecking(true);
-    CheckDevices()
-      .then(() => message.success(t("settings.checked")))
-      .finally(() => setChecking(false));
-  };
-  return (
-    <Card
-      title={t("settings.devicesSection")}
-      size="small"
-      extra={
-        <Button icon={<ReloadOutlined />} loading={checking} onClick={check}>
-          {t("settings.checkDevices")}
-        </Button>
-      }
-    >
-      <Table<ui.DeviceStatus>
-        size="small"
-        pagination={false}
-        rowKey="id"
-        dataSource={status?.devices ?? []}
-        columns={[
-          { title: t("settings.deviceColumn"), dataIndex: "id", render: (id: string) => deviceKindLabel(t, id) },
-          {
-            title: t("settings.nameColumn"),
-            dataIndex: "name",
-            render: (name: string) => name || t("settings.notConfiguredName"),
-          },
-          {
-            title: t("settings.stateColumn"),
-            dataIndex: "state",
-            render: (state: string, d: ui.DeviceStatus) => (
-              <Space direction="vertical" size={0}>
-                <Tag color={stateColour[state]}>{deviceStateLabel(t, state)}</Tag>
-                {d.detail && <Typography.Text type="secondary">{d.detail}</Typography.Text>}
-              </Space>
-            ),
-          },
-        ]}
-      />
-    </Card>
   );
 }
 

@@ -214,6 +214,109 @@ export namespace ui {
 	}
 	
 	
+	export class DeviceChoice {
+	    transport: string;
+	    reader: string;
+	    port: string;
+	    usbSerial: string;
+	    vendorId: string;
+	    productId: string;
+	    serial: string;
+	
+	    static createFrom(source: any = {}) {
+	        return new DeviceChoice(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.transport = source["transport"];
+	        this.reader = source["reader"];
+	        this.port = source["port"];
+	        this.usbSerial = source["usbSerial"];
+	        this.vendorId = source["vendorId"];
+	        this.productId = source["productId"];
+	        this.serial = source["serial"];
+	    }
+	}
+	export class DeviceSlotView {
+	    slot: string;
+	    transports: string[];
+	    file: string;
+	    override: string;
+	    setBy: string;
+	    setAt: string;
+	    current: DeviceChoice;
+	
+	    static createFrom(source: any = {}) {
+	        return new DeviceSlotView(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.slot = source["slot"];
+	        this.transports = source["transports"];
+	        this.file = source["file"];
+	        this.override = source["override"];
+	        this.setBy = source["setBy"];
+	        this.setAt = source["setAt"];
+	        this.current = this.convertValues(source["current"], DeviceChoice);
+	    }
+	
+		convertValues(a: any, classs: any, asMap: boolean = false): any {
+		    if (!a) {
+		        return a;
+		    }
+		    if (a.slice && a.map) {
+		        return (a as any[]).map(elem => this.convertValues(elem, classs));
+		    } else if ("object" === typeof a) {
+		        if (asMap) {
+		            for (const key of Object.keys(a)) {
+		                a[key] = new classs(a[key]);
+		            }
+		            return a;
+		        }
+		        return new classs(a);
+		    }
+		    return a;
+		}
+	}
+	export class DeviceSettingsView {
+	    slots: DeviceSlotView[];
+	    assignable: boolean;
+	    restartNeeded: string[];
+	    problem: string;
+	
+	    static createFrom(source: any = {}) {
+	        return new DeviceSettingsView(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.slots = this.convertValues(source["slots"], DeviceSlotView);
+	        this.assignable = source["assignable"];
+	        this.restartNeeded = source["restartNeeded"];
+	        this.problem = source["problem"];
+	    }
+	
+		convertValues(a: any, classs: any, asMap: boolean = false): any {
+		    if (!a) {
+		        return a;
+		    }
+		    if (a.slice && a.map) {
+		        return (a as any[]).map(elem => this.convertValues(elem, classs));
+		    } else if ("object" === typeof a) {
+		        if (asMap) {
+		            for (const key of Object.keys(a)) {
+		                a[key] = new classs(a[key]);
+		            }
+		            return a;
+		        }
+		        return new classs(a);
+		    }
+		    return a;
+		}
+	}
+	
 	export class DeviceStatus {
 	    id: string;
 	    kind: string;
@@ -318,6 +421,94 @@ export namespace ui {
 		    return a;
 		}
 	}
+	export class FoundHIDDevice {
+	    path: string;
+	    vendorId: string;
+	    productId: string;
+	    serial: string;
+	    manufacturer: string;
+	    product: string;
+	
+	    static createFrom(source: any = {}) {
+	        return new FoundHIDDevice(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.path = source["path"];
+	        this.vendorId = source["vendorId"];
+	        this.productId = source["productId"];
+	        this.serial = source["serial"];
+	        this.manufacturer = source["manufacturer"];
+	        this.product = source["product"];
+	    }
+	}
+	export class FoundSerialPort {
+	    path: string;
+	    device: string;
+	    usb: boolean;
+	    vendorId: string;
+	    productId: string;
+	    serialNumber: string;
+	    product: string;
+	
+	    static createFrom(source: any = {}) {
+	        return new FoundSerialPort(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.path = source["path"];
+	        this.device = source["device"];
+	        this.usb = source["usb"];
+	        this.vendorId = source["vendorId"];
+	        this.productId = source["productId"];
+	        this.serialNumber = source["serialNumber"];
+	        this.product = source["product"];
+	    }
+	}
+	export class FoundDevicesView {
+	    readers: string[];
+	    serialPorts: FoundSerialPort[];
+	    hid: FoundHIDDevice[];
+	    readersError: string;
+	    serialError: string;
+	    hidError: string;
+	
+	    static createFrom(source: any = {}) {
+	        return new FoundDevicesView(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.readers = source["readers"];
+	        this.serialPorts = this.convertValues(source["serialPorts"], FoundSerialPort);
+	        this.hid = this.convertValues(source["hid"], FoundHIDDevice);
+	        this.readersError = source["readersError"];
+	        this.serialError = source["serialError"];
+	        this.hidError = source["hidError"];
+	    }
+	
+		convertValues(a: any, classs: any, asMap: boolean = false): any {
+		    if (!a) {
+		        return a;
+		    }
+		    if (a.slice && a.map) {
+		        return (a as any[]).map(elem => this.convertValues(elem, classs));
+		    } else if ("object" === typeof a) {
+		        if (asMap) {
+		            for (const key of Object.keys(a)) {
+		                a[key] = new classs(a[key]);
+		            }
+		            return a;
+		        }
+		        return new classs(a);
+		    }
+		    return a;
+		}
+	}
+	
+	
 	export class HouseCodeView {
 	    houseCode: string;
 	    district: string;
