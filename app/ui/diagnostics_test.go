@@ -70,9 +70,12 @@ func newDiagFixture(t *testing.T, cfg config.Config) *diagFixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	svc := diag.New(diag.Options{Config: cfg, DB: db})
+	// The window reaches the service through the live Diagnoser, which
+	// devices assigned in the Settings screen replace.
+	live := &liveDiagnoser{}
+	live.set(diag.New(diag.Options{Config: cfg, DB: db}))
 	app := NewApp(Options{Build: BuildInfo{Version: "1.2.3"}, Config: cfg, Operators: ops, Issuance: iss,
-		Diagnostics: svc})
+		Diagnostics: live})
 	app.startup(ctx, (&recorder{}).emit)
 	return &diagFixture{app: app, db: db, cfg: cfg, iss: iss, clerk: clerk}
 }
