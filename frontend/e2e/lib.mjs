@@ -93,7 +93,11 @@ export async function start() {
 
 /** Logs in through the login form, which Alt+3 opens while logged out. */
 export async function login(page, operator) {
+  // Wait for the first status from Go: the login form is drawn again when
+  // it arrives, which would drop what was typed before.
+  await page.getByTestId("status-operator").getByText("未登录").waitFor();
   await page.keyboard.press("Alt+3");
+  await page.getByRole("heading", { name: "制证队列" }).or(page.getByText("操作员登录")).first().waitFor();
   await page.getByLabel("账号").fill(operator.login);
   await page.getByLabel("密码").fill(operator.password);
   await page.keyboard.press("Enter");
