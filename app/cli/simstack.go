@@ -50,6 +50,8 @@ type stackOptions struct {
 	fast    bool
 	idCards int
 	hopper  int
+	// readerWait bounds the wait for the vpcd readers.
+	readerWait time.Duration
 }
 
 // Files that `sim stack` creates inside its directory. The demo and the
@@ -94,6 +96,8 @@ func newSimStackCmd(env *Env) *cobra.Command {
 	fl.BoolVar(&o.fast, "fast", false, "no mechanical delays in the printers (default: realistic times)")
 	fl.IntVar(&o.idCards, "id-cards", 20, "ID cards in the reader's deck, made from the station's approved applications")
 	fl.IntVar(&o.hopper, "hopper", 100, "blank cards in the card hopper")
+	fl.DurationVar(&o.readerWait, "reader-wait", pcsctest.LockTimeout,
+		"how long to wait for the vpcd readers while a test or another stack uses them")
 	cmd.MarkFlagRequired("dir")
 	return cmd
 }
@@ -114,7 +118,7 @@ func runStack(ctx context.Context, env *Env, o stackOptions) error {
 		return err
 	}
 	defer stopPCSCD()
-	unlock, err := lockReaders(ctx, env.Out, log)
+	unlock, err := lockReaders(ctx, env.Out, log, o.readerWait)
 	if err != nil {
 		return err
 	}
@@ -202,19 +206,19 @@ func ensurePCSCD(ctx context.Context, log *slog.Logger) (func(), error) {
 // lockReaders takes the cross-process locks on both vpcd readers, so tests
 // that drive the same readers wait instead of stealing the card emulator's
 // connection. Ctrl-C ends the wait.
-func lockReaders(ctx context.Context, out io.Writer, log *slog.Logger) (func(), error) {
+func lockReaders(ctx context.Context, out io.Writer, log *slog.Logger, wait time.Duration) (func(), error) {
 	type result struct {
 		unlock func()
 		err    error
 	}
 	done := make(chan result, 1)
 	go func() {
-		enc, err := pcsctest.LockAddr(pcsctest.EncoderAddr)
+		enc, err := pcsctest.LockAddrWait(pcsctest.EncoderAddr, wait)
 		if err != nil {
 			done <- result{err: err}
 			return
 		}
-		sam, err := pcsctest.LockAddr(pcsctest.PSAMAddr)
+		sam, err := pcsctest.LockAddrWait(pcsctest.PSAMAddr, wait)
 		if err != nil {
 			enc()
 			done <- result{err: err}

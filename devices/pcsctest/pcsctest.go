@@ -133,8 +133,13 @@ func Lock(t testing.TB, addr string) {
 // LockAddr is Lock for benchmarks and commands; call the returned function
 // to unlock.
 func LockAddr(addr string) (func(), error) {
+	return LockAddrWait(addr, LockTimeout)
+}
+
+// LockAddrWait is LockAddr with its own wait instead of LockTimeout.
+func LockAddrWait(addr string, timeout time.Duration) (func(), error) {
 	name := "permitdesk-vpcd-" + strings.NewReplacer(":", "-", ".", "-").Replace(addr) + ".lock"
-	return lockFile(filepath.Join(os.TempDir(), name), LockTimeout,
+	return lockFile(filepath.Join(os.TempDir(), name), timeout,
 		fmt.Sprintf("vpcd reader %s is held by another process; stop any running "+
 			"`permitdesk sim ...` emulator that uses it, or wait for other tests", addr))
 }
