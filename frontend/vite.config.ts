@@ -1,10 +1,14 @@
 import { defineConfig } from "vite";
 import react from "@vitejs/plugin-react";
 
-// The dev server listens on loopback only; `wails dev` proxies to it.
+// The dev server listens on loopback only; `wails dev` proxies to it and
+// reads the address from vite's output. PERMITDESK_VITE_PORT moves it, so
+// that two `wails dev` runs can share a machine.
+const devPort = Number(process.env.PERMITDESK_VITE_PORT ?? "5173");
+
 export default defineConfig({
   plugins: [react()],
-  server: { host: "127.0.0.1", port: 5173, strictPort: true },
+  server: { host: "127.0.0.1", port: devPort, strictPort: true },
   build: { outDir: "dist", emptyOutDir: false, chunkSizeWarningLimit: 2048 },
   test: {
     environment: "jsdom",
