@@ -4,7 +4,10 @@ import react from "@vitejs/plugin-react";
 // The dev server listens on loopback only; `wails dev` proxies to it and
 // reads the address from vite's output. PERMITDESK_VITE_PORT moves it, so
 // that two `wails dev` runs can share a machine.
-const devPort = Number(process.env.PERMITDESK_VITE_PORT ?? "5173");
+// The config reads the environment through globalThis because the project
+// type-checks without Node's type definitions.
+const nodeEnv = (globalThis as { process?: { env: Record<string, string | undefined> } }).process?.env ?? {};
+const devPort = Number(nodeEnv.PERMITDESK_VITE_PORT ?? "5173");
 
 export default defineConfig({
   plugins: [react()],

@@ -20,6 +20,12 @@ function slot(name: string, transports: string[], file: string, current: ui.Devi
 let settings: ui.DeviceSettingsView;
 let assignError: { code: string; message: string } | null = null;
 let deviceState: ui.DeviceStatus = { id: "encoder", kind: "encoder", name: "", state: "ready", detail: "" };
+let diagChecks: ui.DiagnosticCheck[] = [];
+
+function check(code: string, status: string, reason: string, fix = ""): ui.DiagnosticCheck {
+  const device = code.split(".")[0];
+  return { id: code, code, device, status, reason, fix, details: {}, durationMs: 3 } as ui.DiagnosticCheck;
+}
 
 const found = {
   readers: ["Virtual PCD 00 00", "Virtual PCD 00 01"],
@@ -77,6 +83,19 @@ vi.mock("../../wailsjs/go/ui/App", () => ({
     calls.push(`ClearDeviceOverride ${name}`);
     return Promise.resolve(settings);
   },
+  RunDiagnostics: (devices: string[]) => {
+    calls.push(`RunDiagnostics ${devices.join(",")}`);
+    const count = (status: string) => diagChecks.filter((c) => c.status === status).length;
+    return Promise.resolve({
+      startedAt: "2026-12-04T09:00:00Z",
+      status: count("fail") > 0 ? "fail" : "pass",
+      pass: count("pass"),
+      warn: count("warn"),
+      fail: count("fail"),
+      skip: count("skip"),
+      checks: diagChecks,
+    } as ui.DiagnosticsReport);
+  },
   CheckDevices: () => {
     calls.push("CheckDevices");
     return Promise.resolve({ ...status("clerk"), devices: [deviceState] });
@@ -113,6 +132,7 @@ describe("DevicesCard", () => {
   beforeEach(async () => {
     calls.length = 0;
     assignError = null;
+    diagChecks = [];
     deviceState = { id: "encoder", kind: "encoder", name: "", state: "ready", detail: "" };
     settings = {
       slots: [
@@ -204,14 +224,32 @@ describe("DevicesCard", () => {
   it("lets a clerk test but not choose", async () => {
     const user = userEvent.setup();
     deviceState = { id: "printer", kind: "printer", name: "", state: "absent", detail: "no USB serial adapter" };
+    diagChecks = [
+      check("printer.port.pass", "pass", "printer answers"),
+      check("printer.sensors.fail", "fail", "cover open", "close the cover"),
+    ];
     renderCard("clerk");
     await waitFor(() => expect(calls).toContain("DeviceSettings"));
     expect(screen.queryByRole("combobox")).not.toBeInTheDocument();
     expect(calls).not.toContain("FoundDevices");
 
     await user.click(screen.getByRole("button", { name: "测试证卡打印机" }));
-    expect(await screen.findByText("证卡打印机：未连接（no USB serial adapter）")).toBeInTheDocument();
-    expect(calls).toContain("CheckDevices");
+    expect(
+      await screen.findByText("证卡打印机：通过 1 项，警告 0 项，失败 1 项。打印机盖板打开 处理方法：关上打印机盖板"),
+    ).toBeInTheDocument();
+    expect(calls).toContain("RunDiagnostics printer");
+    // The states are read again after the run, for the table and status bar.
+    await waitFor(() => expect(calls.indexOf("CheckDevices")).toBeGreaterThan(calls.indexOf("RunDiagnostics printer")));
+  });
+
+  it("reports every check passed", async () => {
+    const user = userEvent.setup();
+    diagChecks = [check("encoder.reader.pass", "pass", "reader present"), check("encoder.card.pass", "pass", "ok")];
+    renderCard("clerk");
+    await waitFor(() => expect(calls).toContain("DeviceSettings"));
+    await user.click(screen.getByRole("button", { name: "测试制卡读写器" }));
+    expect(await screen.findByText("制卡读写器：2 项检查全部通过。")).toBeInTheDocument();
+    expect(calls).toContain("RunDiagnostics encoder");
   });
 
   it("says which changes wait for a restart", async () => {

@@ -3,8 +3,17 @@ import { Alert, App, Button, Card, Select, Space, Table, Tag, Typography } from 
 import type { TFunction } from "i18next";
 import { useEffect, useMemo, useState } from "react";
 import { useTranslation } from "react-i18next";
-import { AssignDevice, CheckDevices, ClearDeviceOverride, DeviceSettings, FoundDevices, type ui } from "../bridge";
+import {
+  AssignDevice,
+  CheckDevices,
+  ClearDeviceOverride,
+  DeviceSettings,
+  FoundDevices,
+  RunDiagnostics,
+  type ui,
+} from "../bridge";
 import { stateColour } from "../components/StatusBar";
+import { findingText } from "../diagnostics/findings";
 import { useShowError } from "../errors";
 import i18n from "../i18n";
 import { deviceKindLabel, deviceStateLabel } from "../labels";
@@ -141,23 +150,35 @@ export function DevicesCard({ status }: { status: ui.Status | null }) {
       .finally(() => setChecking(false));
   };
 
-  // TODO: call RunDiagnostics for this device alone once that binding
-  // takes a device filter. CheckDevices looks for every device again, and
-  // the message shows this device's state and reason.
+  // Runs this device's diagnostic checks, says how they went, then asks
+  // the registry for the states again so the table and status bar follow.
   const test = (id: string) => {
     setBusy(`test:${id}`);
-    CheckDevices()
-      .then((st) => {
-        const d = st.devices.find((x) => x.id === id);
-        if (!d) {
-          return;
-        }
-        const args = { device: label(id), state: deviceStateLabel(t, d.state), detail: d.detail };
-        const text = d.detail ? t("settings.testResultDetail", args) : t("settings.testResult", args);
-        void (d.state === "ready" ? message.success(text) : message.warning(text));
+    RunDiagnostics([id])
+      .then((report) => {
+        void showTestResult(id, report);
+        return CheckDevices();
       })
       .catch((reason: unknown) => showError(i18n.t("error.testDevice"), reason))
       .finally(() => setBusy(null));
+  };
+
+  const showTestResult = (id: string, report: ui.DiagnosticsReport) => {
+    const device = label(id);
+    const find = (status: string) => report.checks.find((c) => c.status === status);
+    // With nothing passed, a skipped check says why (such as no device set).
+    const worst = find("fail") ?? find("warn") ?? (report.pass === 0 ? find("skip") : undefined);
+    if (!worst) {
+      return message.success(t("settings.testPassed", { device, count: report.pass }));
+    }
+    const text = findingText(worst, i18n.language);
+    const args = { device, pass: report.pass, warn: report.warn, fail: report.fail, reason: text.reason };
+    const summary = t("settings.testFound", args);
+    const content = text.fix ? `${summary} ${t("settings.testFix", { fix: text.fix })}` : summary;
+    if (worst.status === "fail") {
+      return message.error(content, 8);
+    }
+    return worst.status === "warn" ? message.warning(content, 8) : message.info(content, 8);
   };
 
   const apply = (slot: string) => {
