@@ -119,8 +119,10 @@ func newQueueRetryCmd(env *Env) *cobra.Command {
 		Use:   "retry ID",
 		Short: "Retry a spoiled job, or one that needs attention, on the configured devices",
 		Long: "By default the job's card goes to the reject box, is recorded as spoiled, and the\n" +
-			"job runs again with a new card. With --continue the card at the station is read\n" +
-			"back and checked first, and the job continues from the last step that check proves.",
+			"job runs again with a new card; a supervisor approves that with " + envSupervisor + " and\n" +
+			envSupervisorPassword + " (a queued job holds no card and needs no approval). With\n" +
+			"--continue the card at the station is read back and checked first, and the job\n" +
+			"continues from the last step that check proves.",
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			id, err := parseJobID(args[0])
@@ -135,16 +137,21 @@ func newQueueRetryCmd(env *Env) *cobra.Command {
 			if err := ie.login(ctx, env); err != nil {
 				return err
 			}
+			choice := issuance.ChoiceRetry
+			if cont {
+				choice = issuance.ChoiceContinue
+			}
+			approval, err := ie.approveRetry(ctx, env, id, choice)
+			if err != nil {
+				return err
+			}
+			ie.retryNeedsApproval = true
 			w, done, err := ie.openWorker(ctx, env)
 			if err != nil {
 				return err
 			}
 			defer done()
-			choice := issuance.ChoiceRetry
-			if cont {
-				choice = issuance.ChoiceContinue
-			}
-			j, err := w.Resolve(ctx, ie.sess, id, choice, "", "")
+			j, err := w.Resolve(ctx, ie.sess, id, choice, approval, "")
 			if j != nil {
 				printJob(env, j, asJSON)
 			}
@@ -251,6 +258,22 @@ func newQueueReprintCmd(env *Env) *cobra.Command {
 	cmd.MarkFlagRequired("application")
 	cmd.MarkFlagRequired("reason")
 	return cmd
+}
+
+// approveRetry requests a supervisor's approval when a retry would spoil
+// the job's card. It returns no approval for a queued job or a continue.
+func (ie *issuanceEnv) approveRetry(ctx context.Context, env *Env, id int64, choice issuance.Choice) (string, error) {
+	if choice != issuance.ChoiceRetry {
+		return "", nil
+	}
+	j, err := ie.svc.Job(ctx, id)
+	if err != nil {
+		return "", err
+	}
+	if j.State == issuance.Queued {
+		return "", nil
+	}
+	return ie.approve(ctx, env, issuance.ApproveRetry)
 }
 
 // voidJob voids a job. The card of a job that needs attention may still be
