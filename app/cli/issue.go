@@ -143,7 +143,8 @@ func (ie *issuanceEnv) openWorker(ctx context.Context, env *Env) (*issuance.Work
 	log, _ := env.Logger()
 	printer, err := openPrinter(ctx, env, "")
 	if err != nil {
-		return nil, nil, fmt.Errorf("printer: %w", err)
+		// The registry's error already names the printer.
+		return nil, nil, err
 	}
 	enc, closeEnc, err := openEncoder(ctx, env, &cardFlags{}, true)
 	if err != nil {
