@@ -74,6 +74,9 @@ try {
     await page.keyboard.press("Alt+1");
     await page.getByTestId("job-state").getByText(`任务 ${firstJob.id}：待交付`).waitFor();
     await page.getByTestId("handover-button").waitFor();
+    // The screen requests the check and the preview again on return.
+    await page.getByText("身份证与申请一致。").waitFor();
+    await page.getByAltText("正面").waitFor();
     await shot(page, "issue");
   });
 

@@ -117,15 +117,26 @@ export async function logout(page) {
  */
 export async function shot(page, name) {
   if (!env.shots) return;
+  // A notice may be sliding in or out, so a click may miss it: try again
+  // for up to 10 seconds.
   const notices = page.locator(".ant-notification-notice-close");
-  while ((await notices.count()) > 0) {
-    await notices.first().click();
-    await page.waitForTimeout(100);
+  for (let tries = 0; tries < 50 && (await notices.count()) > 0; tries++) {
+    await notices
+      .first()
+      .click({ timeout: 1000, force: true })
+      .catch(() => {});
+    await page.waitForTimeout(200);
   }
   await page
     .locator(".ant-notification-notice")
     .first()
     .waitFor({ state: "detached" })
+    .catch(() => {});
+  // Brief messages close by themselves within a few seconds.
+  await page
+    .locator(".ant-message-notice")
+    .first()
+    .waitFor({ state: "detached", timeout: 8000 })
     .catch(() => {});
   await page
     .locator(".ant-select-dropdown:not(.ant-select-dropdown-hidden)")

@@ -22,7 +22,7 @@ try {
     const devices = page.getByTestId("status-devices");
     // Every emulated device is configured, and the registry reports each.
     await devices.getByText(/^\d+\/\d+ 就绪/).waitFor();
-    await devices.getByText("证卡打印机: 就绪").waitFor();
+    await devices.getByLabel("证卡打印机: 就绪").waitFor();
     await page.getByTestId("status-operator").getByText("未登录").waitFor();
   });
 
@@ -45,7 +45,7 @@ try {
       .getByText(/^\d+\/\d+ ready/)
       .waitFor();
     assert.equal(await page.evaluate(() => window.go.ui.App.Language()), "en");
-    await shot(page, "e2e-settings-en");
+    await shot(page, "settings-en");
   });
 
   await step("stored language survives a reload", async () => {
@@ -98,6 +98,8 @@ try {
       .getByText(/剩余 \d+ 张/)
       .waitFor();
     await shot(page, "settings");
+    await page.getByText("LOT-E2E-01").scrollIntoViewIfNeeded();
+    await shot(page, "settings-stock");
   });
 
   await step("logout returns to the login form", async () => {

@@ -101,7 +101,8 @@ describe("Shell", () => {
       devices: [{ id: "printer", kind: "printer", name: "/dev/ttyS0", state: "ready", detail: "" }],
     };
     act(() => listeners.get("status:changed")?.forEach((h) => h(ready)));
-    expect(await screen.findByText("证卡打印机: 就绪")).toBeInTheDocument();
+    const tag = await screen.findByLabelText("证卡打印机: 就绪");
+    expect(tag).toHaveTextContent(/^证卡打印机$/);
   });
 
   it("removes its listeners on unmount", async () => {

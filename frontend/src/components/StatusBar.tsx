@@ -30,7 +30,7 @@ export function StatusBar({ status }: Props) {
   const ready = configured.filter((d) => d.state === "ready").length;
   return (
     <footer className="status-bar" aria-label={t("status.label")} role="status">
-      <Space size="large" wrap>
+      <Space size="middle" wrap>
         <span data-testid="status-devices">
           <Typography.Text strong>{t("status.devices")}: </Typography.Text>
           {configured.length === 0 ? (
@@ -38,13 +38,18 @@ export function StatusBar({ status }: Props) {
           ) : (
             <>
               <Typography.Text>{t("status.devicesReady", { ready, total: configured.length })} </Typography.Text>
-              {configured.map((d) => (
-                <Tooltip key={d.id} title={d.detail || d.name}>
-                  <Tag color={stateColour[d.state]}>
-                    {deviceKindLabel(t, d.id)}: {deviceStateLabel(t, d.state)}
-                  </Tag>
-                </Tooltip>
-              ))}
+              {configured.map((d) => {
+                // A ready device shows its name alone, in green, so that the
+                // bar fits one line; the label still names the state.
+                const full = `${deviceKindLabel(t, d.id)}: ${deviceStateLabel(t, d.state)}`;
+                return (
+                  <Tooltip key={d.id} title={d.detail || d.name}>
+                    <Tag color={stateColour[d.state]} aria-label={full} data-state={d.state}>
+                      {d.state === "ready" ? deviceKindLabel(t, d.id) : full}
+                    </Tag>
+                  </Tooltip>
+                );
+              })}
             </>
           )}
         </span>

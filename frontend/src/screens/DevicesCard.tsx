@@ -226,11 +226,11 @@ export function DevicesCard({ status }: { status: ui.Status | null }) {
     const missing = slot.current.transport !== "" && !current;
     const changed = picked[slot.slot] !== undefined && picked[slot.slot] !== current?.value;
     return (
-      <Space wrap size="small">
+      <Space size="small">
         <Select<string>
           aria-label={t("settings.chooseDevice", { device: label(slot.slot) })}
           data-testid={`device-select-${slot.slot}`}
-          style={{ width: 280 }}
+          style={{ width: 220 }}
           popupMatchSelectWidth={false}
           value={value}
           placeholder={
@@ -265,10 +265,16 @@ export function DevicesCard({ status }: { status: ui.Status | null }) {
   };
 
   const columns = [
-    { title: t("settings.deviceColumn"), key: "device", render: (_: unknown, r: Row) => label(r.device.id) },
+    {
+      title: t("settings.deviceColumn"),
+      key: "device",
+      width: 130,
+      render: (_: unknown, r: Row) => label(r.device.id),
+    },
     {
       title: t("settings.stateColumn"),
       key: "state",
+      width: 170,
       render: (_: unknown, r: Row) => (
         <Space direction="vertical" size={0}>
           <Tag color={stateColour[r.device.state]}>{deviceStateLabel(t, r.device.state)}</Tag>
@@ -285,6 +291,7 @@ export function DevicesCard({ status }: { status: ui.Status | null }) {
     {
       title: t("settings.overrideColumn"),
       key: "override",
+      onHeaderCell: () => ({ style: { whiteSpace: "nowrap" as const } }),
       render: (_: unknown, r: Row) =>
         r.slot?.override ? (
           <Space direction="vertical" size={0} data-testid={`device-override-${r.device.id}`}>

@@ -321,7 +321,7 @@ function ApplicationCard({ app, identity, mismatches, onIssue, issuing, job, onN
       )}
       {job && <IssueProgress job={job} onNext={onNext} />}
       <Row gutter={24} wrap={false}>
-        <Col flex="120px">
+        <Col flex="134px">
           {app.photo ? (
             <Image src={app.photo} alt={t("issue.photo")} width={110} preview={false} />
           ) : (
@@ -345,7 +345,7 @@ function ApplicationCard({ app, identity, mismatches, onIssue, issuing, job, onN
             <Descriptions.Item label={t("issue.approvedAt")}>{app.approvedAt}</Descriptions.Item>
           </Descriptions>
         </Col>
-        <Col flex="290px">
+        <Col flex="310px">
           <Typography.Text strong>{t("issue.preview")}</Typography.Text>
           {preview && previewFor === app.id ? (
             <Space direction="vertical" size="small" style={{ marginTop: 8 }}>

@@ -135,7 +135,11 @@ function StockCard() {
           { title: t("settings.adjusted"), dataIndex: "adjusted" },
           { title: t("settings.taken"), dataIndex: "taken" },
           { title: t("settings.onHand"), dataIndex: "onHand" },
-          { title: t("settings.receivedAt"), dataIndex: "receivedAt" },
+          {
+            title: t("settings.receivedAt"),
+            dataIndex: "receivedAt",
+            render: (v: string) => (v ? new Date(v).toLocaleString(i18n.language) : ""),
+          },
         ]}
       />
       <Form<LotForm> form={form} layout="inline" onFinish={receive} style={{ marginTop: 12 }} requiredMark={false}>
@@ -169,9 +173,15 @@ function AboutCard({ status }: { status: ui.Status | null }) {
           <span data-testid="app-version">{version?.version ?? ""}</span>
         </Descriptions.Item>
         <Descriptions.Item label={t("settings.commit")}>{version?.commit ?? ""}</Descriptions.Item>
-        <Descriptions.Item label={t("settings.built")}>{version?.date ?? ""}</Descriptions.Item>
+        <Descriptions.Item label={t("settings.built")}>{builtAt(version?.date ?? "")}</Descriptions.Item>
         <Descriptions.Item label={t("settings.station")}>{status?.station ?? ""}</Descriptions.Item>
       </Descriptions>
     </Card>
   );
+}
+
+/** Returns the build time in local time, or the text as built ("unknown"). */
+function builtAt(date: string): string {
+  const parsed = new Date(date);
+  return Number.isNaN(parsed.getTime()) ? date : parsed.toLocaleString(i18n.language);
 }
