@@ -1,9 +1,11 @@
 package operators_test
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"errors"
+	"log/slog"
 	"strings"
 	"sync"
 	"testing"
@@ -83,6 +85,54 @@ func TestLoginWrongPassword(t *testing.T) {
 	_, err = svc.Login(context.Background(), "ghost", "whatever1")
 	if !errors.Is(err, operators.ErrBadCredentials) {
 		t.Fatalf("unknown login: err = %v, want ErrBadCredentials", err)
+	}
+}
+
+func TestUnknownLoginMasked(t *testing.T) {
+	db, err := store.OpenMigrated(context.Background(), t.TempDir(), logging.Discard())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var logs bytes.Buffer
+	svc := operators.New(db, operators.Options{Hash: cheap, Logger: slog.New(slog.NewJSONHandler(&logs, nil))})
+	typed := "Clerk-pass-2026"
+	if _, err := svc.Login(context.Background(), typed, "x"); !errors.Is(err, operators.ErrBadCredentials) {
+		t.Fatalf("unknown login: err = %v, want ErrBadCredentials", err)
+	}
+
+	if strings.Contains(logs.String(), typed) {
+		t.Errorf("log contains the unknown login:\n%s", logs.String())
+	}
+	if !strings.Contains(logs.String(), "C…(15 chars, sha256 ") {
+		t.Errorf("log lacks the masked login:\n%s", logs.String())
+	}
+	var n int
+	if err := db.QueryRow(`SELECT count(*) FROM audit_log WHERE actor LIKE '%' || ? || '%'
+		OR subject LIKE '%' || ? || '%' OR detail LIKE '%' || ? || '%'`, typed, typed, typed).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	if n != 0 {
+		t.Errorf("%d audit entries contain the unknown login", n)
+	}
+}
+
+func TestMaskLogin(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"", "(empty)"},
+		{"ghost", "g…(5 chars, sha256 "},
+		{"张三丰", "张…(3 chars, sha256 "},
+	}
+	for _, tt := range tests {
+		if got := operators.MaskLogin(tt.in); !strings.HasPrefix(got, tt.want) {
+			t.Errorf("MaskLogin(%q) = %q, want prefix %q", tt.in, got, tt.want)
+		}
+	}
+	if operators.MaskLogin("ghost") != operators.MaskLogin("ghost") {
+		t.Error("MaskLogin is not stable for the same text")
+	}
+	if operators.MaskLogin("ghost") == operators.MaskLogin("ghosT") {
+		t.Error("MaskLogin gives two texts the same mask")
 	}
 }
 

@@ -2,10 +2,12 @@ package operators
 
 import (
 	"context"
+	"crypto/sha256"
 	"database/sql"
 	"errors"
 	"fmt"
 	"time"
+	"unicode/utf8"
 
 	"permitdesk/app/audit"
 )
@@ -39,7 +41,9 @@ func (s *Service) authenticate(ctx context.Context, tx *sql.Tx, login, password,
 	op Operator, rejected error, err error) {
 	a, err := loadAccount(ctx, tx, login)
 	if errors.Is(err, ErrBadCredentials) {
-		return Operator{}, ErrBadCredentials, s.recordFailure(ctx, tx, login, purpose, "unknown login")
+		// An unknown login may be a password typed in the wrong field, so
+		// the log and the audit trail keep only a masked form of it.
+		return Operator{}, ErrBadCredentials, s.recordFailure(ctx, tx, MaskLogin(login), purpose, "unknown login")
 	}
 	if err != nil {
 		return Operator{}, nil, err
@@ -238,4 +242,16 @@ func (s *Service) ConsumeApproval(ctx context.Context, tx *sql.Tx, sess *Session
 	err = tx.QueryRowContext(ctx, `SELECT login, name, role FROM operators WHERE id = ?`, op.ID).Scan(
 		&op.Login, &op.Name, &op.Role)
 	return op, err
+}
+
+// MaskLogin returns a form of an unknown login that is safe to log: its
+// first character, its length and the start of its SHA-256 digest, so that
+// repeated attempts with the same text can still be matched in the log.
+func MaskLogin(login string) string {
+	if login == "" {
+		return "(empty)"
+	}
+	first, _ := utf8.DecodeRuneInString(login)
+	sum := sha256.Sum256([]byte(login))
+	return fmt.Sprintf("%c…(%d chars, sha256 %x)", first, utf8.RuneCountInString(login), sum[:4])
 }

@@ -18,7 +18,9 @@ func (a *App) Login(login, password string) (OperatorStatus, error) {
 	}
 	sess, err := a.opts.Operators.Login(a.context(), login, password)
 	if err != nil {
-		a.log.Warn("login failed", "login", login, "err", err)
+		// The operator service logs the login of a known account; this line
+		// keeps a masked form, because the text may be a mistyped password.
+		a.log.Warn("login failed", "login", operators.MaskLogin(login), "err", err)
 		return OperatorStatus{}, toError(err)
 	}
 	a.mu.Lock()
