@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -254,18 +255,120 @@ func Load(path string, explicit bool) (Config, error) {
 
 // Parse decodes TOML over the defaults, rejects unknown keys, and validates.
 func Parse(path string, b []byte) (Config, error) {
-	cfg := Default()
 	// Editors on Windows save UTF-8 with a byte order mark, which TOML
 	// does not allow; it carries no meaning, so drop it.
 	b = bytes.TrimPrefix(b, []byte("\xEF\xBB\xBF"))
-	dec := toml.NewDecoder(bytes.NewReader(b)).DisallowUnknownFields()
-	if err := dec.Decode(&cfg); err != nil {
-		return Config{}, &Errors{Path: path, Fields: decodeErrors(err, b)}
+	cfg, errs := decodeAll(b)
+	if len(errs) > 0 && errs[0].Field == "(syntax)" {
+		return Config{}, &Errors{Path: path, Fields: errs}
 	}
-	if errs := cfg.Validate(); len(errs) > 0 {
+	errs = appendUnreported(errs, cfg.Validate())
+	for i := range errs {
+		if errs[i].Line == 0 {
+			errs[i].Line = lineOf(b, errs[i].Field)
+		}
+	}
+	if len(errs) > 0 {
 		return Config{}, &Errors{Path: path, Fields: errs}
 	}
 	return cfg, nil
+}
+
+// maxDecodeRounds bounds the decode, drop, decode again loop of decodeAll.
+const maxDecodeRounds = 64
+
+// decodeAll decodes b over the defaults and reports every key that does not
+// decode, not only the first: go-toml stops at the first bad key, so each
+// round drops the keys it named and decodes the rest again. The returned
+// Config holds every key that decoded, for Validate to check.
+func decodeAll(b []byte) (Config, []FieldError) {
+	cfg := Default()
+	err := decodeStrict(b, &cfg)
+	if err == nil {
+		return cfg, nil
+	}
+	errs := decodeErrors(err, b)
+	var tree map[string]any
+	if toml.Unmarshal(b, &tree) != nil {
+		return Default(), errs
+	}
+	for round := 0; round < maxDecodeRounds; round++ {
+		dropped := 0
+		for _, fe := range errs {
+			if drop(tree, strings.Split(fe.Field, ".")) {
+				dropped++
+			}
+		}
+		doc, merr := toml.Marshal(tree)
+		if dropped == 0 || merr != nil {
+			break
+		}
+		cfg = Default()
+		if err = decodeStrict(doc, &cfg); err == nil {
+			return cfg, errs
+		}
+		more := decodeErrors(err, doc)
+		for i := range more {
+			more[i].Line = lineOf(b, more[i].Field)
+		}
+		errs = appendUnreported(errs, more)
+	}
+	return Default(), errs
+}
+
+func decodeStrict(b []byte, cfg *Config) error {
+	return toml.NewDecoder(bytes.NewReader(b)).DisallowUnknownFields().Decode(cfg)
+}
+
+// drop deletes the key at path from tree and reports whether it was there.
+func drop(tree map[string]any, path []string) bool {
+	v, ok := tree[path[0]]
+	if !ok {
+		return false
+	}
+	if len(path) == 1 {
+		delete(tree, path[0])
+		return true
+	}
+	sub, isTable := v.(map[string]any)
+	return isTable && drop(sub, path[1:])
+}
+
+// appendUnreported appends the errors of more whose field errs does not
+// name yet.
+func appendUnreported(errs, more []FieldError) []FieldError {
+	for _, fe := range more {
+		if !slices.ContainsFunc(errs, func(e FieldError) bool { return e.Field == fe.Field }) {
+			errs = append(errs, fe)
+		}
+	}
+	return errs
+}
+
+var tableHeader = regexp.MustCompile(`^\s*\[\s*([A-Za-z0-9_.\- ]+?)\s*\]\s*(#.*)?$`)
+
+// lineOf returns the 1-based line of the dotted key in doc, or 0 when the
+// key is not written as "key = value" under its table header.
+func lineOf(doc []byte, dotted string) int {
+	table := ""
+	for i, line := range strings.Split(string(doc), "\n") {
+		if m := tableHeader.FindStringSubmatch(line); m != nil {
+			table = strings.ReplaceAll(m[1], " ", "")
+			continue
+		}
+		key, _, found := strings.Cut(line, "=")
+		if !found {
+			continue
+		}
+		full := strings.TrimSpace(key)
+		if table != "" {
+			full = table + "." + full
+		}
+		if full == dotted {
+			return i + 1
+		}
+	}
+	return 0
 }
 
 func decodeErrors(err error, doc []byte) []FieldError {

@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -252,5 +253,53 @@ func TestParseMaxAPDUOneError(t *testing.T) {
 	}
 	if len(ce.Fields) != 1 {
 		t.Fatalf("got %d errors, want 1: %v", len(ce.Fields), ce)
+	}
+}
+
+func TestParseReportsEveryBadField(t *testing.T) {
+	doc := strings.Join([]string{
+		`log_level = "verbose"`,    // 1: bad value
+		`stationid = "SZ-001"`,     // 2: unknown key
+		`[central]`,                // 3
+		`url = "http://127.0.0.1"`, // 4: bad value
+		`timeout = 15`,             // 5: duration as integer
+		`[issuance]`,               // 6
+		`step_timeout = "abc"`,     // 7: bad duration
+		`[devices.printer]`,        // 8
+		`baud = "fast"`,            // 9: string as integer
+		`speed = 9600`,             // 10: unknown key
+	}, "\n")
+	_, err := config.Parse("many.toml", []byte(doc))
+	var ce *config.Errors
+	if !errors.As(err, &ce) {
+		t.Fatalf("err = %v, want *config.Errors", err)
+	}
+	want := []struct {
+		field string
+		line  int
+	}{
+		{"log_level", 1}, {"stationid", 2}, {"central.url", 4}, {"central.timeout", 5},
+		{"issuance.step_timeout", 7}, {"devices.printer.baud", 9}, {"devices.printer.speed", 10},
+	}
+	for _, w := range want {
+		i := slices.IndexFunc(ce.Fields, func(f config.FieldError) bool { return f.Field == w.field })
+		if i < 0 {
+			t.Errorf("no error for %s in %v", w.field, ce)
+			continue
+		}
+		if ce.Fields[i].Line != w.line {
+			t.Errorf("%s: line %d, want %d", w.field, ce.Fields[i].Line, w.line)
+		}
+	}
+}
+
+func TestParseSyntaxErrorAlone(t *testing.T) {
+	_, err := config.Parse("syntax.toml", []byte("station_id = \"SZ\nbaud = 5\n"))
+	var ce *config.Errors
+	if !errors.As(err, &ce) {
+		t.Fatalf("err = %v, want *config.Errors", err)
+	}
+	if len(ce.Fields) != 1 || ce.Fields[0].Field != "(syntax)" {
+		t.Errorf("errors = %v, want one syntax error", ce.Fields)
 	}
 }
