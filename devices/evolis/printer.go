@@ -316,16 +316,11 @@ func (p *Printer) fail(op string, code devices.Code, err error) *devices.Error {
 	return &devices.Error{Device: p.opts.Name, Op: op, Code: code, Err: err}
 }
 
-// ErrOutOfStep is wrapped when a reply does not match the command just sent,
-// because the printer was still replying to an earlier command, such as one
-// from a process that was killed. The printer and the card are not at fault.
-var ErrOutOfStep = errors.New("printer link out of step: the reply belongs to an earlier command")
-
 // exchangeLocked sends frame and returns its reply when fits accepts it. A
 // rejected reply belongs to an earlier command, and the reply to frame is
 // still owed. Reads and settings (R and P family) are safe to repeat, so the
 // link is resynchronised and frame is sent once more. Any other command, or
-// a second mismatch, fails with ErrOutOfStep and code CodeOutOfStep, and the
+// a second mismatch, fails with devices.ErrOutOfStep and code CodeOutOfStep, and the
 // next command resynchronises first.
 func (p *Printer) exchangeLocked(ctx context.Context, op string, timeout time.Duration, frame []byte, fits func(Reply) bool) (Reply, error) {
 	r, err := p.roundTripLocked(ctx, op, timeout, frame)
@@ -352,7 +347,7 @@ func (p *Printer) outOfStepLocked(op string, r Reply) {
 }
 
 func (p *Printer) outOfStepError(op string, r Reply) error {
-	return p.fail(op, CodeOutOfStep, fmt.Errorf("%w: got %q", ErrOutOfStep, r.Text))
+	return p.fail(op, CodeOutOfStep, fmt.Errorf("%w: got %q", devices.ErrOutOfStep, r.Text))
 }
 
 // roundTripLocked writes one frame and reads one reply. A write failure
