@@ -15,6 +15,9 @@
 // devices.ErrTimeout. A print is never sent twice by this package: when the
 // reply to the command that prints (Se) is late, the job becomes unconfirmed
 // (devices.ErrUnconfirmed) and Settle decides it from the printer's counters.
+// A reply that cannot belong to the command just sent means the link is out
+// of step (devices.ErrOutOfStep). The package then resynchronises and sends
+// a read or setting once more, but never a move, download or print.
 package evolis
 
 import (
