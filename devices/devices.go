@@ -49,6 +49,10 @@ var (
 	ErrBusy          = errors.New("device busy")
 	ErrUnconfirmed   = errors.New("device outcome unconfirmed")
 	ErrNotConfigured = errors.New("device not configured")
+	// ErrOutOfStep means a reply belonged to an earlier command, such as one
+	// from a process that was killed. The device and the card are not at
+	// fault, and the driver resynchronises before its next command.
+	ErrOutOfStep = errors.New("device link out of step: the reply belongs to an earlier command")
 )
 
 // Code classifies a device failure for operators and for the UI. The zero

@@ -61,7 +61,7 @@ func probePort(field string, c config.SerialDevice, lent bool) (string, *portPro
 	defer unix.Close(fd)
 	excl, err := unix.IoctlGetInt(fd, unix.TIOCGEXCL)
 	if err == nil && excl != 0 {
-		return path, heldProblem(path)
+		return path, exclusiveProblem(path)
 	}
 	return path, nil
 }
@@ -71,7 +71,7 @@ func openProblem(path string, err error) *portProblem {
 	var pe *serial.PortError
 	switch {
 	case errors.Is(err, unix.EBUSY), errors.As(err, &pe) && pe.Code() == serial.PortBusy:
-		return heldProblem(path)
+		return exclusiveProblem(path)
 	case errors.Is(err, unix.EACCES), errors.As(err, &pe) && pe.Code() == serial.PermissionDenied:
 		return &portProblem{variant: "no_permission", reason: fmt.Sprintf("no permission to open %s", path),
 			fix: "add the workstation user to the dialout group (`usermod -aG dialout USER`) and log in again"}
@@ -81,6 +81,78 @@ func openProblem(path string, err error) *portProblem {
 	}
 	return &portProblem{variant: "open_failed", reason: fmt.Sprintf("opening %s failed: %v", path, err),
 		fix: "check the cable and the USB serial adapter"}
+}
+
+// exclusiveProblem explains a port in exclusive mode. A process that has
+// both the port and the master side of its pseudo-terminal open is a device
+// emulator keeping the line up. When it is the only other holder, the flag
+// was left by a driver that ended without closing the port, such as one
+// killed with SIGKILL, and only closing the emulator's side clears it.
+func exclusiveProblem(path string) *portProblem {
+	emulators, ok := ptyOwnersOnly(path)
+	if !ok {
+		return heldProblem(path)
+	}
+	who := strings.Join(emulators, ", ")
+	return &portProblem{variant: "stale_exclusive",
+		reason: fmt.Sprintf("serial port %s is still flagged exclusive by a program that ended without "+
+			"closing it; the only process with it open is the emulator that owns the pseudo-terminal, %s", path, who),
+		fix: fmt.Sprintf("restart the device emulator (%s) to clear the flag; no other program needs closing", who)}
+}
+
+// ptyOwnersOnly returns the other processes with the pseudo-terminal slave
+// path open, and true when each of them also has its master open. It
+// returns false when path is not a pseudo-terminal or no other process has
+// it open. NOTE: a non-root user cannot see the descriptors of other users'
+// processes, so a hidden holder is missed.
+func ptyOwnersOnly(path string) ([]string, bool) {
+	target, err := filepath.EvalSymlinks(path)
+	if err != nil || filepath.Dir(target) != "/dev/pts" {
+		return nil, false
+	}
+	index := filepath.Base(target)
+	procs, _ := filepath.Glob("/proc/[0-9]*")
+	self := os.Getpid()
+	var owners []string
+	for _, dir := range procs {
+		pid, err := strconv.Atoi(filepath.Base(dir))
+		if err != nil || pid == self || !holdsFile(dir, target) {
+			continue
+		}
+		if !holdsPtyMaster(dir, index) {
+			return nil, false
+		}
+		comm, _ := os.ReadFile(filepath.Join(dir, "comm"))
+		owners = append(owners, fmt.Sprintf("%s (pid %d)", strings.TrimSpace(string(comm)), pid))
+	}
+	return owners, len(owners) > 0
+}
+
+// holdsPtyMaster reports whether the process has the master of the
+// pseudo-terminal /dev/pts/index open. Linux names a master descriptor
+// /dev/ptmx (or /dev/pts/ptmx) and gives its slave's number as "tty-index"
+// in /proc/PID/fdinfo.
+func holdsPtyMaster(procDir, index string) bool {
+	fds, err := os.ReadDir(filepath.Join(procDir, "fd"))
+	if err != nil {
+		return false
+	}
+	for _, fd := range fds {
+		link, err := os.Readlink(filepath.Join(procDir, "fd", fd.Name()))
+		if err != nil || filepath.Base(link) != "ptmx" {
+			continue
+		}
+		info, err := os.ReadFile(filepath.Join(procDir, "fdinfo", fd.Name()))
+		if err != nil {
+			continue
+		}
+		for _, line := range strings.Split(string(info), "\n") {
+			if key, value, ok := strings.Cut(line, ":"); ok && key == "tty-index" && strings.TrimSpace(value) == index {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // heldProblem names the programs that have path open.

@@ -3,6 +3,7 @@ package diag
 import (
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -11,6 +12,7 @@ import (
 	"time"
 
 	"go.bug.st/serial"
+	"golang.org/x/sys/unix"
 
 	"permitdesk/app/config"
 	"permitdesk/devices/evolis"
@@ -278,4 +280,66 @@ func TestIDReaderOverHID(t *testing.T) {
 	bus.Unplug(info.Path)
 	r = run(t, New(Options{Config: cfg, HID: bus}), RunOptions{Devices: []string{"idreader"}})
 	expect(t, r, "idreader.port", StatusFail, "plug the device in")
+}
+
+// TestPrinterStaleExclusiveFlag runs a pseudo-terminal owner in a child
+// process, as `permitdesk sim` is, and leaves the exclusive flag on the
+// slave the way a driver killed with SIGKILL does: the flag stays because
+// the owner keeps its own slave descriptor open.
+func TestPrinterStaleExclusiveFlag(t *testing.T) {
+	if link := os.Getenv("PERMITDESK_DIAG_PTY_OWNER"); link != "" {
+		ownStaleExclusivePty(t, link)
+		return
+	}
+	link := filepath.Join(t.TempDir(), "printer")
+	owner := exec.Command(os.Args[0], "-test.run=^TestPrinterStaleExclusiveFlag$", "-test.count=1")
+	owner.Env = append(os.Environ(), "PERMITDESK_DIAG_PTY_OWNER="+link)
+	stdin, err := owner.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stdout, err := owner.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := owner.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { stdin.Close(); owner.Wait() })
+	ready := make([]byte, 6)
+	if _, err := io.ReadFull(stdout, ready); err != nil || string(ready) != "ready\n" {
+		t.Fatalf("pseudo-terminal owner did not start: %q, %v", ready, err)
+	}
+
+	cfg := testConfig(t)
+	cfg.Devices.Printer.Port = link
+	r := run(t, New(Options{Config: cfg}), RunOptions{Devices: []string{"printer"}})
+	c := expect(t, r, "printer.port", StatusFail, "restart the device emulator")
+	if !strings.Contains(c.Reason, fmt.Sprintf("(pid %d)", owner.Process.Pid)) {
+		t.Errorf("reason %q does not name the owner, pid %d", c.Reason, owner.Process.Pid)
+	}
+	if strings.Contains(c.Fix, "close the program") {
+		t.Errorf("fix %q asks to close the emulator as if it held the port", c.Fix)
+	}
+}
+
+// ownStaleExclusivePty is the child side of TestPrinterStaleExclusiveFlag:
+// it creates the pseudo-terminal, sets and abandons the exclusive flag, and
+// keeps both sides open until its standard input closes.
+func ownStaleExclusivePty(t *testing.T, link string) {
+	pt, err := serialport.OpenPty(link)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pt.Close()
+	fd, err := unix.Open(pt.SlavePath, unix.O_RDWR|unix.O_NOCTTY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := unix.IoctlSetInt(fd, unix.TIOCEXCL, 0); err != nil {
+		t.Fatal(err)
+	}
+	unix.Close(fd)
+	fmt.Print("ready\n")
+	io.Copy(io.Discard, os.Stdin)
 }

@@ -116,6 +116,8 @@ func (w *Worker) feed(ctx context.Context, j *Job, actor string) (*Job, error) {
 	case unconfirmed(err):
 		return w.attention(ctx, j, actor, fmt.Sprintf("card %d was taken from stock; the feed to the "+
 			"contactless station was not confirmed (%v)", j.CardID, err))
+	case errors.Is(err, devices.ErrOutOfStep):
+		return w.outOfStep(ctx, j, actor, "feeding", err)
 	}
 	return w.spoilCard(ctx, j, actor, fmt.Sprintf("feed failed: %v", err))
 }
@@ -309,6 +311,16 @@ func (w *Worker) attention(ctx context.Context, j *Job, actor, what string) (*Jo
 	return w.svc.move(context.WithoutCancel(ctx), j.ID, change{to: NeedsAttention, expect: j.State,
 		actor: actor, step: "needs attention", attention: ptr(what), claim: ptr(""),
 		detail: map[string]any{"evidence": what}})
+}
+
+// outOfStep stops a job whose printer link fell out of step during the feed,
+// so that the card is not spoiled for a fault it does not have. The driver
+// resynchronises before its next command, and --continue checks the card
+// position before going on.
+func (w *Worker) outOfStep(ctx context.Context, j *Job, actor, during string, err error) (*Job, error) {
+	return w.attention(ctx, j, actor, fmt.Sprintf("the printer link was out of step while %s card %d (%v); "+
+		"the card is not at fault, and retrying with permitdesk queue retry %d --continue is safe",
+		during, j.CardID, err, j.ID))
 }
 
 // spoilCard sends the job's card to the reject box and records it spoiled;

@@ -73,6 +73,8 @@ type failureCase struct {
 
 var errLostReply = fmt.Errorf("no reply: %w", devices.ErrUnconfirmed)
 
+var errOutOfStep = fmt.Errorf("got %q: %w", "OK", devices.ErrOutOfStep)
+
 var failureCases = []failureCase{
 	{"feeder empty", func(m *machine) { m.before["feed"] = fmt.Errorf("feeder empty: %w", devices.ErrNoCard) },
 		Queued, "", "no card was fed"},
@@ -80,6 +82,8 @@ var failureCases = []failureCase{
 		NeedsAttention, ChoiceContinue, "feed to the contactless station was not confirmed"},
 	{"feed jam", func(m *machine) { m.after["feed"] = devices.Errorf("fake", "feed", "CARD_JAM", "card jam") },
 		Spoiled, ChoiceRetry, "feed failed"},
+	{"feed link out of step", func(m *machine) { m.after["feed"] = errOutOfStep },
+		NeedsAttention, ChoiceContinue, "printer link was out of step while feeding"},
 	{"chip write refused", func(m *machine) {
 		m.before["personalise"] = devices.Errorf("fake", "personalise", "6982", "security status not satisfied")
 	}, Spoiled, ChoiceRetry, "chip write failed"},

@@ -27,6 +27,7 @@ const (
 	CodeOffline        devices.Code = "printer.offline"
 	CodeUnconfirmed    devices.Code = "printer.unconfirmed"
 	CodeFailed         devices.Code = "printer.failed"
+	CodeOutOfStep      devices.Code = "printer.out_of_step"
 )
 
 type message struct{ zh, en string }
@@ -49,6 +50,7 @@ var messages = map[devices.Code]message{
 	CodeOffline:        {"打印机未连接，请检查电源和连接线。", "The printer is not connected. Check its power and cable."},
 	CodeUnconfirmed:    {"无法确认打印结果，请勿重印，等待状态确认。", "The print outcome is unconfirmed. Do not reprint until it is settled."},
 	CodeFailed:         {"打印机报告错误。", "The printer reported an error."},
+	CodeOutOfStep:      {"与打印机的通信不同步，卡片没有故障，重试是安全的。", "The printer link was out of step. The card is not at fault, and a retry is safe."},
 }
 
 // Message returns the operator text for code in lang ("zh-CN" or "en"); other

@@ -407,3 +407,64 @@ func TestReconnectWithJobQueued(t *testing.T) {
 		t.Errorf("Pem;2 sent %d times, want 2 (open and reconnect)", got)
 	}
 }
+
+func TestOpenAfterLateReplyInFlight(t *testing.T) {
+	fast := evolis.Options{Timeout: 2 * time.Second, MoveTimeout: 300 * time.Millisecond}
+	r := startRig(t, evolissim.Options{}, fast)
+	ctx := context.Background()
+	r.sim.LateReply("Sic", 1500*time.Millisecond)
+	if _, err := r.printer.FeedToContactless(ctx); !evolis.IsCode(err, evolis.CodeTimeout) {
+		t.Fatalf("feed error = %v, want code %s", err, evolis.CodeTimeout)
+	}
+	r.printer.Close() // the reply to Sic is still owed, as after a killed process
+
+	next, err := evolis.Open(ctx, r.opts)
+	if err != nil {
+		t.Fatalf("open with a late reply in flight: %v", err)
+	}
+	defer next.Close()
+	st, err := next.Status(ctx)
+	if err != nil {
+		t.Fatalf("status: %v", err)
+	}
+	if st.Model != "Evolis Primacy" {
+		t.Errorf("model = %q, want Evolis Primacy", st.Model)
+	}
+	if st.Serial != "EMU00001" {
+		t.Errorf("serial = %q, want EMU00001", st.Serial)
+	}
+	if st.Firmware != "1.0.0" {
+		t.Errorf("firmware = %q, want 1.0.0", st.Firmware)
+	}
+	if st.Position != evolis.PositionContactless {
+		t.Errorf("position = %s, want contactless (the late Sic moved the card)", st.Position)
+	}
+	if strings.Count(r.transcript.String(), "> Sic\n") != 1 {
+		t.Errorf("Sic sent more than once:\n%s", r.transcript.String())
+	}
+}
+
+func TestStaleReplyLeftInBuffer(t *testing.T) {
+	fast := evolis.Options{Timeout: 300 * time.Millisecond}
+	r := startRig(t, evolissim.Options{}, fast)
+	ctx := context.Background()
+	r.sim.LateReply("Rfv", 500*time.Millisecond)
+	if _, err := r.printer.Status(ctx); !evolis.IsCode(err, evolis.CodeTimeout) {
+		t.Fatalf("status error = %v, want code %s", err, evolis.CodeTimeout)
+	}
+	r.printer.Close()
+	time.Sleep(time.Second) // the late "1.0.0" arrives while no driver has the port open
+
+	next, err := evolis.Open(ctx, r.opts)
+	if err != nil {
+		t.Fatalf("open with a stale reply buffered: %v", err)
+	}
+	defer next.Close()
+	pos, err := next.Position(ctx)
+	if err != nil {
+		t.Fatalf("position: %v", err)
+	}
+	if pos != evolis.PositionNone {
+		t.Errorf("position = %s, want none", pos)
+	}
+}

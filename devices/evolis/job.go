@@ -120,7 +120,7 @@ func (p *Printer) PrintFaces(ctx context.Context, job *Job, front, back Face) er
 	case err == nil:
 		job.State = JobPrinted
 		return nil
-	case IsCode(err, CodeTimeout) || IsCode(err, CodeOffline):
+	case IsCode(err, CodeTimeout) || IsCode(err, CodeOffline) || IsCode(err, CodeOutOfStep):
 		job.State = JobUnconfirmed
 		p.log.Warn("print reply missing, job unconfirmed", "error", err)
 		return p.fail("print", CodeUnconfirmed, fmt.Errorf("%w: %w", devices.ErrUnconfirmed, err))

@@ -15,6 +15,9 @@
 // devices.ErrTimeout. A print is never sent twice by this package: when the
 // reply to the command that prints (Se) is late, the job becomes unconfirmed
 // (devices.ErrUnconfirmed) and Settle decides it from the printer's counters.
+// A reply that cannot belong to the command just sent means the link is out
+// of step (devices.ErrOutOfStep). The package then resynchronises and sends
+// a read or setting once more, but never a move, download or print.
 package evolis
 
 import (
@@ -101,7 +104,7 @@ func Open(ctx context.Context, opts Options) (*Printer, error) {
 	p := &Printer{opts: opts, log: opts.Logger.With("device", opts.Name)}
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if err := p.dialLocked(); err != nil {
+	if err := p.dialLocked(ctx); err != nil {
 		return nil, err
 	}
 	if err := p.ensureSessionLocked(ctx); err != nil {
@@ -127,14 +130,36 @@ func (p *Printer) closeLocked() error {
 	return err
 }
 
-func (p *Printer) dialLocked() error {
+// openQuiet is the silence that ends the discarding of input on open.
+const openQuiet = 200 * time.Millisecond
+
+// dialLocked opens the port and discards input left on the line, such as a
+// late reply to a command from a process that was killed.
+func (p *Printer) dialLocked(ctx context.Context) error {
 	conn, err := p.opts.Dial(p.opts.Port)
 	if err != nil {
 		return p.fail("open", CodeOffline, err)
 	}
 	p.conn = conn
 	p.session, p.ackMode, p.stale, p.pending, p.barrier = false, false, 0, nil, false
+	p.discardInputLocked(ctx)
 	return nil
+}
+
+// discardInputLocked flushes the input buffer and discards replies until the
+// line has been silent for openQuiet. A reply that the printer sends later
+// still puts the link out of step, and exchangeLocked detects that.
+func (p *Printer) discardInputLocked(ctx context.Context) {
+	p.conn.ResetInputBuffer()
+	for {
+		raw, err := p.readReplyLocked(ctx, openQuiet, false)
+		if err != nil {
+			break
+		}
+		p.log.Info("discarded printer input left from an earlier session",
+			"reply", string(bytes.TrimRight(raw, "\r\n\x00")))
+	}
+	p.pending = nil
 }
 
 // Reconnect closes the port and opens it again, retrying until ctx ends, then
@@ -144,7 +169,7 @@ func (p *Printer) Reconnect(ctx context.Context) error {
 	defer p.mu.Unlock()
 	p.closeLocked()
 	for attempt := 1; ; attempt++ {
-		err := p.dialLocked()
+		err := p.dialLocked(ctx)
 		if err == nil {
 			p.log.Info("printer reconnected", "attempt", attempt)
 			return p.ensureSessionLocked(ctx)
@@ -163,7 +188,7 @@ func (p *Printer) Reconnect(ctx context.Context) error {
 func (p *Printer) redialLocked(ctx context.Context) error {
 	deadline := time.Now().Add(p.opts.ReconnectWait)
 	for {
-		err := p.dialLocked()
+		err := p.dialLocked(ctx)
 		if err == nil {
 			p.log.Info("printer port reopened")
 			return p.ensureSessionLocked(ctx)
@@ -253,9 +278,27 @@ func (p *Printer) readLocked(ctx context.Context, op, cmd string, params ...stri
 	return p.doLocked(ctx, op, p.opts.Timeout, Frame(cmd, params...))
 }
 
+// readValidLocked sends a read whose value must pass valid. A value that
+// does not is taken as the reply to another command (see exchangeLocked).
+func (p *Printer) readValidLocked(ctx context.Context, op string, valid func(string) bool, cmd string, params ...string) (string, error) {
+	return p.doValidLocked(ctx, op, p.opts.Timeout, Frame(cmd, params...), valid)
+}
+
 // doLocked sends frame and turns the reply into text or an error.
 func (p *Printer) doLocked(ctx context.Context, op string, timeout time.Duration, frame []byte) (string, error) {
-	r, err := p.exchangeLocked(ctx, op, timeout, frame)
+	return p.doValidLocked(ctx, op, timeout, frame, nil)
+}
+
+// doValidLocked is doLocked with a check of the value in a reply; nil valid
+// accepts every value.
+func (p *Printer) doValidLocked(ctx context.Context, op string, timeout time.Duration, frame []byte, valid func(string) bool) (string, error) {
+	fits := func(r Reply) bool {
+		if !replyFits(frame, r) {
+			return false
+		}
+		return valid == nil || isErrorReply(r) || valid(r.Text)
+	}
+	r, err := p.exchangeLocked(ctx, op, timeout, frame, fits)
 	if err != nil {
 		return "", err
 	}
@@ -276,10 +319,44 @@ func (p *Printer) fail(op string, code devices.Code, err error) *devices.Error {
 	return &devices.Error{Device: p.opts.Name, Op: op, Code: code, Err: err}
 }
 
-// exchangeLocked writes one frame and reads one reply. A write failure closes
-// the port; a missing reply counts as stale so that a late one is discarded
-// before the next command.
-func (p *Printer) exchangeLocked(ctx context.Context, op string, timeout time.Duration, frame []byte) (Reply, error) {
+// exchangeLocked sends frame and returns its reply when fits accepts it. A
+// rejected reply belongs to an earlier command, and the reply to frame is
+// still owed. Reads and settings (R and P family) are safe to repeat, so the
+// link is resynchronised and frame is sent once more. Any other command, or
+// a second mismatch, fails with devices.ErrOutOfStep and code CodeOutOfStep, and the
+// next command resynchronises first.
+func (p *Printer) exchangeLocked(ctx context.Context, op string, timeout time.Duration, frame []byte, fits func(Reply) bool) (Reply, error) {
+	r, err := p.roundTripLocked(ctx, op, timeout, frame)
+	if err != nil || fits(r) {
+		return r, err
+	}
+	p.outOfStepLocked(op, r)
+	if !repeatable(frame) {
+		return Reply{}, p.outOfStepError(op, r)
+	}
+	r, err = p.roundTripLocked(ctx, op, timeout, frame)
+	if err != nil || fits(r) {
+		return r, err
+	}
+	p.outOfStepLocked(op, r)
+	return Reply{}, p.outOfStepError(op, r)
+}
+
+// outOfStepLocked records that the reply to the command just sent is still
+// owed, so that resyncLocked discards it before the next command.
+func (p *Printer) outOfStepLocked(op string, r Reply) {
+	p.log.Warn("printer reply does not match the command, resynchronising", "op", op, "reply", r.Text)
+	p.stale++
+}
+
+func (p *Printer) outOfStepError(op string, r Reply) error {
+	return p.fail(op, CodeOutOfStep, fmt.Errorf("%w: got %q", devices.ErrOutOfStep, r.Text))
+}
+
+// roundTripLocked writes one frame and reads one reply. A write failure
+// closes the port; a missing reply counts as stale so that a late one is
+// discarded before the next command.
+func (p *Printer) roundTripLocked(ctx context.Context, op string, timeout time.Duration, frame []byte) (Reply, error) {
 	if p.conn == nil {
 		if err := p.redialLocked(ctx); err != nil {
 			return Reply{}, err
@@ -364,6 +441,37 @@ func (p *Printer) drainLocked(ctx context.Context) {
 	}
 	p.conn.ResetInputBuffer()
 	p.stale, p.pending = 0, nil
+}
+
+// valueReads are the reads whose only replies are a value or an error. The
+// other reads also reply OK: Rlr;p with no card, Rlr;c with no cleaning due,
+// and Rcr with a ribbon fitted.
+var valueReads = map[string]bool{
+	"Rtp": true, "Rsn": true, "Rfv": true, "Rem": true, "Rco": true, "Rse": true, "Rcom": true, "Rr": true,
+}
+
+// replyFits reports whether r can be the reply to frame: an error reply
+// fits every command, a value fits only a read, and OK fits every command
+// except the reads in valueReads.
+func replyFits(frame []byte, r Reply) bool {
+	if isErrorReply(r) || r.Kind == ReplyAck {
+		return true
+	}
+	if !expectsValue(frame) {
+		return r.Kind == ReplyOK
+	}
+	return r.Kind == ReplyValue || !valueReads[commandName(frame)]
+}
+
+func isErrorReply(r Reply) bool {
+	return r.Kind == ReplyError || r.Kind == ReplyUnknownCmd || r.Kind == ReplyNack
+}
+
+// repeatable reports whether the command in frame may be sent twice: reads
+// (R family) and settings (P family) may, while moves, prints and downloads
+// may not.
+func repeatable(frame []byte) bool {
+	return len(frame) > 1 && (frame[1] == 'R' || frame[1] == 'P')
 }
 
 // expectsValue reports whether the command in frame is a read, whose reply in
@@ -455,7 +563,7 @@ func (p *Printer) countersLocked(ctx context.Context) (Counters, error) {
 }
 
 func (p *Printer) readIntLocked(ctx context.Context, op, which string) (int, error) {
-	s, err := p.readLocked(ctx, op, "Rco", which)
+	s, err := p.readValidLocked(ctx, op, isNumber, "Rco", which)
 	if err != nil {
 		return 0, err
 	}
@@ -464,4 +572,9 @@ func (p *Printer) readIntLocked(ctx context.Context, op, which string) (int, err
 		return 0, p.fail(op, CodeFailed, fmt.Errorf("invalid counter reply %q: want a number", s))
 	}
 	return n, nil
+}
+
+func isNumber(s string) bool {
+	_, err := strconv.Atoi(s)
+	return err == nil
 }

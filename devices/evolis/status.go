@@ -63,7 +63,7 @@ func (p *Printer) Position(ctx context.Context) (Position, error) {
 }
 
 func (p *Printer) positionLocked(ctx context.Context) (Position, error) {
-	r, err := p.exchangeLocked(ctx, "read card position", p.opts.Timeout, Frame("Rlr", "p"))
+	r, err := p.exchangeLocked(ctx, "read card position", p.opts.Timeout, Frame("Rlr", "p"), positionFits)
 	if err != nil {
 		return "", err
 	}
@@ -79,6 +79,15 @@ func (p *Printer) positionLocked(ctx context.Context) (Position, error) {
 		return "", p.fail("read card position", CodeFailed, fmt.Errorf("invalid card position reply %q", r.Text))
 	}
 	return pos, nil
+}
+
+// positionFits reports whether r can be the reply to Rlr;p.
+func positionFits(r Reply) bool {
+	if isErrorReply(r) {
+		return true
+	}
+	_, ok := ParsePosition(r.Text)
+	return ok
 }
 
 // Status reads identity, card position, cover and feeder sensors and the
@@ -120,7 +129,7 @@ func (p *Printer) Status(ctx context.Context) (Status, error) {
 
 // sensorLowLocked reports whether a sensor reads below 1 V.
 func (p *Printer) sensorLowLocked(ctx context.Context, sensor string) (bool, error) {
-	s, err := p.readLocked(ctx, "read sensor "+sensor, "Rse", sensor)
+	s, err := p.readValidLocked(ctx, "read sensor "+sensor, isVolts, "Rse", sensor)
 	if err != nil {
 		return false, err
 	}
@@ -129,6 +138,11 @@ func (p *Printer) sensorLowLocked(ctx context.Context, sensor string) (bool, err
 		return false, p.fail("read sensor "+sensor, CodeFailed, err)
 	}
 	return v < 1, nil
+}
+
+func isVolts(s string) bool {
+	_, err := ParseVolts(s)
+	return err == nil
 }
 
 // Ready checks that the printer can take a job: cover closed and cards in

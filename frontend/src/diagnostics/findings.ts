@@ -23,6 +23,10 @@ const serialPortFindings: Record<string, Finding> = {
     fix: "检查线缆和 USB 串口转换器，或把该设备的 port 改为设备所在的串口（ls /dev/serial/by-id/）",
   },
   "serial.port.fail.held": { reason: "串口 {{path}} 被其他程序占用", fix: "关闭占用该串口的程序后重新诊断" },
+  "serial.port.fail.stale_exclusive": {
+    reason: "串口 {{path}} 仍带有已退出程序留下的独占标记，只有设备模拟器打开着它",
+    fix: "重启设备模拟器（permitdesk sim）以清除该标记，无需关闭其他程序",
+  },
   "serial.port.fail.no_permission": {
     reason: "没有打开 {{path}} 的权限",
     fix: "把工作站用户加入 dialout 组（usermod -aG dialout 用户名）后重新登录",
