@@ -13,7 +13,13 @@ import (
 )
 
 func newQueueCmd(env *Env) *cobra.Command {
-	cmd := &cobra.Command{Use: "queue", Short: "List, show, retry, hand over, void and reprint issuance jobs"}
+	cmd := &cobra.Command{
+		Use:   "queue",
+		Short: "List, show, retry, hand over, void and reprint issuance jobs",
+		Long: "List, show, retry, hand over, void and reprint issuance jobs. Every queue command\n" +
+			"logs the operator in with " + envOperator + " and " + envPassword + ", or asks on the\n" +
+			"terminal.",
+	}
 	cmd.AddCommand(newQueueListCmd(env), newQueueShowCmd(env), newQueueRetryCmd(env), newQueueHandoverCmd(env),
 		newQueueVoidCmd(env), newQueueReprintCmd(env))
 	return cmd
@@ -36,7 +42,7 @@ func newQueueListCmd(env *Env) *cobra.Command {
 		Short: "List jobs, newest first",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			ie, err := openIssuance(cmd.Context(), env)
+			ie, err := operatorLogin(cmd.Context(), env)
 			if err != nil {
 				return err
 			}
@@ -84,7 +90,7 @@ func newQueueShowCmd(env *Env) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			ie, err := openIssuance(cmd.Context(), env)
+			ie, err := operatorLogin(cmd.Context(), env)
 			if err != nil {
 				return err
 			}
