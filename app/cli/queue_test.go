@@ -61,3 +61,15 @@ func TestReadCommandsRequireLogin(t *testing.T) {
 		}
 	}
 }
+
+func TestQueueListRejectsUnknownState(t *testing.T) {
+	cfg, _ := workstationConfig(t)
+	addBossAndClerk(t, cfg)
+	_, err := runAuditCLI(t, cfg, "queue", "list", "--state", "queued,bogus")
+	if err == nil || !strings.Contains(err.Error(), `invalid state "bogus": use one of queued,`) {
+		t.Errorf("queue list --state bogus: err = %v, want an invalid state error", err)
+	}
+	if out, err := runAuditCLI(t, cfg, "queue", "list", "--state", "needs_attention"); err != nil {
+		t.Errorf("queue list --state needs_attention: %v\n%s", err, out)
+	}
+}
