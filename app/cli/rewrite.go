@@ -195,7 +195,7 @@ func openRewrite(ctx context.Context, env *Env, f *rewriteFlags) (*rewrite.Servi
 	closers = append(closers, func() { _ = ops.Logout(context.Background(), sess) })
 	o := rewrite.Options{DB: db, StationID: cfg.StationID, Logger: log,
 		BlockWhenRevocationUnknown: cfg.Issuance.OfflineRevocationPolicy == "block"}
-	if err := deskReader(cfg, f, &o, &closers); err != nil {
+	if err := deskReader(env, cfg, f, &o, &closers); err != nil {
 		return fail(err)
 	}
 	if o.Keys, err = openKeys(ctx, cfg, &cardFlags{keyFile: f.keyFile}); err != nil {
@@ -225,8 +225,9 @@ func openRewrite(ctx context.Context, env *Env, f *rewriteFlags) (*rewrite.Servi
 }
 
 // deskReader opens the desk reader, or the encoder reader when no desk
-// reader is configured.
-func deskReader(cfg config.Config, f *rewriteFlags, o *rewrite.Options, closers *[]func()) error {
+// reader is configured. The reader prints a line to stderr when it starts
+// waiting for a card.
+func deskReader(env *Env, cfg config.Config, f *rewriteFlags, o *rewrite.Options, closers *[]func()) error {
 	r := cfg.Devices.DeskReader
 	if r.Name == "" && f.reader == "" {
 		r = cfg.Devices.Encoder
@@ -239,7 +240,7 @@ func deskReader(cfg config.Config, f *rewriteFlags, o *rewrite.Options, closers 
 		return fmt.Errorf("%w: no desk card reader: set devices.desk_reader.name (or devices.encoder.name), "+
 			"or pass --reader (see `permitdesk card readers`)", devices.ErrNotConfigured)
 	}
-	reader, err := pcsc.Open(pcsc.Options{Reader: name})
+	reader, err := pcsc.Open(pcsc.Options{Reader: name, OnWaiting: waitingNotice(env)})
 	if err != nil {
 		return err
 	}
