@@ -39,6 +39,10 @@ func checkConfig(env *Env) error {
 			"To write one: mkdir -p %s && permitdesk config example > %s\n", path, filepath.Dir(path), path)
 		return err
 	}
+	if errors.Is(err, os.ErrNotExist) {
+		return &ExitError{Code: 1, Message: fmt.Sprintf("config check: %v: write one with `permitdesk config example > %s`",
+			err, path)}
+	}
 	if err != nil {
 		return &ExitError{Code: 1, Message: fmt.Sprintf("config check: %v", err)}
 	}

@@ -50,6 +50,25 @@ func operatorSession(ctx context.Context, env *Env, allowEmpty bool) (*issuanceE
 	return ie, ie.login(ctx, env)
 }
 
+// operatorLogin opens the issuance services and logs the operator in. With
+// roles given, the operator must have one of them.
+func operatorLogin(ctx context.Context, env *Env, roles ...operators.Role) (*issuanceEnv, error) {
+	ie, err := openIssuance(ctx, env)
+	if err != nil {
+		return nil, err
+	}
+	if err := ie.login(ctx, env); err != nil {
+		return nil, err
+	}
+	if len(roles) == 0 {
+		return ie, nil
+	}
+	if err := operators.Require(ie.sess, roles...); err != nil {
+		return nil, err
+	}
+	return ie, nil
+}
+
 func newPassword(env *Env, login string) (string, error) {
 	if p := os.Getenv(envNewPassword); p != "" {
 		return p, nil

@@ -13,7 +13,13 @@ import (
 )
 
 func newQueueCmd(env *Env) *cobra.Command {
-	cmd := &cobra.Command{Use: "queue", Short: "List, show, retry, hand over, void and reprint issuance jobs"}
+	cmd := &cobra.Command{
+		Use:   "queue",
+		Short: "List, show, retry, hand over, void and reprint issuance jobs",
+		Long: "List, show, retry, hand over, void and reprint issuance jobs. Every queue command\n" +
+			"logs the operator in with " + envOperator + " and " + envPassword + ", or asks on the\n" +
+			"terminal.",
+	}
 	cmd.AddCommand(newQueueListCmd(env), newQueueShowCmd(env), newQueueRetryCmd(env), newQueueHandoverCmd(env),
 		newQueueVoidCmd(env), newQueueReprintCmd(env))
 	return cmd
@@ -36,13 +42,17 @@ func newQueueListCmd(env *Env) *cobra.Command {
 		Short: "List jobs, newest first",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			ie, err := openIssuance(cmd.Context(), env)
+			o := issuance.ListOptions{Limit: limit}
+			for _, name := range states {
+				st, err := issuance.ParseState(name)
+				if err != nil {
+					return err
+				}
+				o.States = append(o.States, st)
+			}
+			ie, err := operatorLogin(cmd.Context(), env)
 			if err != nil {
 				return err
-			}
-			o := issuance.ListOptions{Limit: limit}
-			for _, s := range states {
-				o.States = append(o.States, issuance.State(s))
 			}
 			jobs, err := ie.svc.List(cmd.Context(), o)
 			if err != nil {
@@ -67,7 +77,7 @@ func newQueueListCmd(env *Env) *cobra.Command {
 			return tw.Flush()
 		},
 	}
-	cmd.Flags().StringSliceVar(&states, "state", nil, "only jobs in these states (queued, needs_attention, ...)")
+	cmd.Flags().StringSliceVar(&states, "state", nil, "only jobs in these states, comma-separated (queued, needs_attention, ...)")
 	cmd.Flags().IntVar(&limit, "limit", 100, "maximum number of jobs")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
 	return cmd
@@ -84,7 +94,7 @@ func newQueueShowCmd(env *Env) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			ie, err := openIssuance(cmd.Context(), env)
+			ie, err := operatorLogin(cmd.Context(), env)
 			if err != nil {
 				return err
 			}

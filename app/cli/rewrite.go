@@ -128,7 +128,7 @@ func runRewriteJob(ctx context.Context, env *Env, f *rewriteFlags, svc *rewrite.
 		defer close(printed)
 		for p := range events {
 			if !f.asJSON {
-				fmt.Fprintf(env.ErrOut, "[%3d%%] %s: %s\n", p.Percent, p.Step, p.Message)
+				printProgress(env.ErrOut, p)
 			}
 		}
 	}()
@@ -195,7 +195,7 @@ func openRewrite(ctx context.Context, env *Env, f *rewriteFlags) (*rewrite.Servi
 	closers = append(closers, func() { _ = ops.Logout(context.Background(), sess) })
 	o := rewrite.Options{DB: db, StationID: cfg.StationID, Logger: log,
 		BlockWhenRevocationUnknown: cfg.Issuance.OfflineRevocationPolicy == "block"}
-	if err := deskReader(cfg, f, &o, &closers); err != nil {
+	if err := deskReader(env, cfg, f, &o, &closers); err != nil {
 		return fail(err)
 	}
 	if o.Keys, err = openKeys(ctx, cfg, &cardFlags{keyFile: f.keyFile}); err != nil {
@@ -225,8 +225,9 @@ func openRewrite(ctx context.Context, env *Env, f *rewriteFlags) (*rewrite.Servi
 }
 
 // deskReader opens the desk reader, or the encoder reader when no desk
-// reader is configured.
-func deskReader(cfg config.Config, f *rewriteFlags, o *rewrite.Options, closers *[]func()) error {
+// reader is configured. The reader prints a line to stderr when it starts
+// waiting for a card.
+func deskReader(env *Env, cfg config.Config, f *rewriteFlags, o *rewrite.Options, closers *[]func()) error {
 	r := cfg.Devices.DeskReader
 	if r.Name == "" && f.reader == "" {
 		r = cfg.Devices.Encoder
@@ -239,7 +240,7 @@ func deskReader(cfg config.Config, f *rewriteFlags, o *rewrite.Options, closers 
 		return fmt.Errorf("%w: no desk card reader: set devices.desk_reader.name (or devices.encoder.name), "+
 			"or pass --reader (see `permitdesk card readers`)", devices.ErrNotConfigured)
 	}
-	reader, err := pcsc.Open(pcsc.Options{Reader: name})
+	reader, err := pcsc.Open(pcsc.Options{Reader: name, OnWaiting: waitingNotice(env)})
 	if err != nil {
 		return err
 	}
@@ -288,7 +289,7 @@ func printRewrite(env *Env, f *rewriteFlags, out rewriteOutput) error {
 		fmt.Fprintf(w, "old  [%s] %s (sequence %d)\nnew  [%s] %s\n", j.OldAddress.HouseCode, j.OldAddress.Line,
 			j.OldSequence, j.NewAddress.HouseCode, j.NewAddress.Line)
 		if j.Attention != "" {
-			fmt.Fprintf(w, "attention  %s\nchoices    %v\n", j.Attention, j.Choices)
+			fmt.Fprintf(w, "attention  %s\nchoices    %s\n", j.Attention, rewrite.JoinChoices(j.Choices))
 		}
 	}
 	return nil
@@ -318,8 +319,33 @@ func printCardView(w io.Writer, v rewrite.CardView) {
 			fmt.Fprintf(w, "revocation   %s\n", v.RevocationNote)
 		}
 	}
-	if j := v.OpenJob; j != nil {
-		fmt.Fprintf(w, "open job     %d %s: %s (chip holds %s; choices %v)\n", j.ID, j.State, j.Attention,
-			v.ChipCondition, j.Choices)
+	if v.OpenJob != nil {
+		fmt.Fprintf(w, "open job     %s\n", openJobLine(v))
 	}
+}
+
+// openJobLine describes the open job of a card, leaving out what is unknown.
+func openJobLine(v rewrite.CardView) string {
+	j := v.OpenJob
+	line := fmt.Sprintf("%d %s", j.ID, j.State)
+	if j.Attention != "" {
+		line += ": " + j.Attention
+	}
+	if v.ChipCondition != "" {
+		line += ", chip contains " + string(v.ChipCondition)
+	}
+	line += ", choices " + rewrite.JoinChoices(j.Choices)
+	if j.State.MidWay() {
+		line += ". If the workstation stopped, recover it with `" + rewrite.RecoverCommand(j) + "`"
+	}
+	return line
+}
+
+// printProgress prints one step of a job, without a message when it has none.
+func printProgress(w io.Writer, p rewrite.Progress) {
+	if p.Message == "" {
+		fmt.Fprintf(w, "[%3d%%] %s\n", p.Percent, p.Step)
+		return
+	}
+	fmt.Fprintf(w, "[%3d%%] %s: %s\n", p.Percent, p.Step, p.Message)
 }

@@ -31,7 +31,7 @@ func newSimCardCmd(env *Env) *cobra.Command {
 		Short: "Emulate permit cards in the encoder reader (vpcd, Virtual PCD 00 00)",
 		Long: "Connect to pcscd's vpcd driver and emulate permit cards. Cards come from a\n" +
 			"hopper of blank cards; --control opens a unix socket with the line protocol\n" +
-			"insert blank | insert SERIAL | remove | status | fault ... (see the\n" +
+			"insert blank | insert SERIAL | remove | status | fault ... | help (see the\n" +
 			"devices/sim/card package documentation).",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {

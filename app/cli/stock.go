@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"permitdesk/app/issuance"
+	"permitdesk/app/operators"
 )
 
 func newStockCmd(env *Env) *cobra.Command {
@@ -76,10 +77,10 @@ func newStockListCmd(env *Env) *cobra.Command {
 	var asJSON bool
 	cmd := &cobra.Command{
 		Use:   "list",
-		Short: "List lots with received, adjusted, taken and on-hand counts",
+		Short: "List lots with received, adjusted, taken and on-hand counts (supervisor)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			ie, err := openIssuance(cmd.Context(), env)
+			ie, err := operatorLogin(cmd.Context(), env, operators.Supervisor)
 			if err != nil {
 				return err
 			}
@@ -106,11 +107,11 @@ func newStockReconcileCmd(env *Env) *cobra.Command {
 	var asJSON bool
 	cmd := &cobra.Command{
 		Use:   "reconcile",
-		Short: "Check that every card taken from stock is issued, spoiled, voided or in a job",
+		Short: "Check that every card taken from stock is issued, spoiled, voided or in a job (supervisor)",
 		Long:  "Exit status 0 when the stock reconciles, 2 when it does not (each mismatch is listed).",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			ie, err := openIssuance(cmd.Context(), env)
+			ie, err := operatorLogin(cmd.Context(), env, operators.Supervisor)
 			if err != nil {
 				return err
 			}

@@ -20,6 +20,10 @@ func TestStockCommandsRejectBadCounts(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "10 cards on hand") {
 		t.Errorf("adjust below zero: err = %v, want a message naming the 10 cards on hand", err)
 	}
+	_, err = runAuditCLI(t, cfg, "stock", "adjust", "--lot", "LOT-9", "--delta", "1", "--reason", "counted")
+	if want := `lot "LOT-9" not found: list lots with permitdesk stock list`; err == nil || err.Error() != want {
+		t.Errorf("adjust an unknown lot: err = %v, want %q", err, want)
+	}
 	_, err = runAuditCLI(t, cfg, "stock", "receive", "--lot", "L-78", "--count", "99999999999")
 	if err == nil || !strings.Contains(err.Error(), "100000") {
 		t.Errorf("receive a huge count: err = %v, want a message stating the limit", err)

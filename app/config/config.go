@@ -247,6 +247,9 @@ func Load(path string, explicit bool) (Config, error) {
 	if errors.Is(err, os.ErrNotExist) && !explicit {
 		return Default(), nil
 	}
+	if errors.Is(err, os.ErrNotExist) {
+		return Config{}, fmt.Errorf("read config: %w: write one with `permitdesk config example > %s`", err, path)
+	}
 	if err != nil {
 		return Config{}, fmt.Errorf("read config: %w", err)
 	}

@@ -171,8 +171,12 @@ func TestLoadMissingFile(t *testing.T) {
 	if !reflect.DeepEqual(cfg, config.Default()) {
 		t.Error("missing default file did not give Default()")
 	}
-	if _, err := config.Load(path, true); !errors.Is(err, os.ErrNotExist) {
+	_, err = config.Load(path, true)
+	if !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("Load of a missing explicit file = %v, want os.ErrNotExist", err)
+	}
+	if want := "permitdesk config example > " + path; err == nil || !strings.Contains(err.Error(), want) {
+		t.Errorf("Load of a missing explicit file = %v, want the fix %q", err, want)
 	}
 }
 
@@ -232,6 +236,9 @@ func TestCLICheckMissingFile(t *testing.T) {
 	}
 	if !strings.Contains(stderr, path) {
 		t.Errorf("stderr %q does not name %s", stderr, path)
+	}
+	if want := "permitdesk config example > " + path; !strings.Contains(stderr, want) {
+		t.Errorf("stderr %q does not give the fix %q", stderr, want)
 	}
 }
 

@@ -92,7 +92,7 @@ func printerSensors(l *checkList, st evolis.Status) {
 		l.fail("printer.sensors", "the printer cover is open", "close the printer cover", d)
 	case st.Position != evolis.PositionNone:
 		l.warn("printer.sensors", fmt.Sprintf("a card is held in the printer (%s)", st.Position),
-			"finish or recover the job that owns the card from the Jobs screen; a card with no job "+
+			"finish or recover the job that owns the card from the Queue screen; a card with no job "+
 				"is sent to the reject box by job recovery", d).variant("card_inside")
 	case st.FeederEmpty:
 		l.warn("printer.sensors", "the card feeder is empty", "load blank permit cards into the feeder", d).

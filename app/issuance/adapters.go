@@ -170,8 +170,7 @@ func (a *EvolisPath) Ready(ctx context.Context) error {
 		return err
 	}
 	if pos != evolis.PositionNone {
-		return fmt.Errorf("a card is inside the printer at the %s position: resolve its job with "+
-			"permitdesk queue show, or take the card out", pos)
+		return fmt.Errorf("%w at the %s position", ErrCardInPrinter, pos)
 	}
 	return nil
 }

@@ -18,6 +18,10 @@ type ReadyChecker interface {
 // a job stops before taking a card because the printer reported a fault.
 var ErrPrinterNotReady = errors.New("printer not ready")
 
+// ErrCardInPrinter is returned by a ReadyChecker, wrapped with the card's
+// position, when a card is left inside the printer.
+var ErrCardInPrinter = errors.New("a card is inside the printer")
+
 // ErrStationOccupied is returned, wrapped, when a card is already in the
 // encoder's reader before a blank is fed.
 var ErrStationOccupied = errors.New("a card is in the encoder reader")
@@ -28,11 +32,33 @@ var ErrStationOccupied = errors.New("a card is in the encoder reader")
 func (w *Worker) preflight(ctx context.Context) error {
 	if rc, ok := w.opt.CardPath.(ReadyChecker); ok {
 		err := w.call(ctx, "ready", rc.Ready)
+		if errors.Is(err, ErrCardInPrinter) {
+			return fmt.Errorf("%w: %w: %s", ErrPrinterNotReady, err, w.cardInPrinterFix(ctx))
+		}
 		if err != nil {
 			return fmt.Errorf("%w: %w; fix the printer, then issue again", ErrPrinterNotReady, err)
 		}
 	}
 	return w.checkStationEmpty(ctx)
+}
+
+// cardInPrinterFix returns what the operator does about a card left inside
+// the printer. It takes the card to be that of the newest job on this
+// printer that needs attention after stopping at the printer, if any.
+func (w *Worker) cardInPrinterFix(ctx context.Context) string {
+	const generic = "resolve its job (see permitdesk queue list --state needs_attention), or take the card out"
+	jobs, err := w.svc.List(ctx, ListOptions{States: []State{NeedsAttention}})
+	if err != nil {
+		w.log.Warn("list of jobs that need attention failed", "err", err)
+		return generic
+	}
+	for _, j := range jobs {
+		if j.Printer == w.opt.Printer && j.AttentionFrom.AtPrinter() {
+			return fmt.Sprintf("it is probably the card of job %d, so verify it and continue with "+
+				"`permitdesk queue retry %d --continue`, or take the card out", j.ID, j.ID)
+		}
+	}
+	return generic
 }
 
 // StationProber is implemented by an Encoder that can tell quickly whether

@@ -3,6 +3,7 @@ package issuance
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -76,4 +77,35 @@ func TestRunStopsWhilePrinterNotReady(t *testing.T) {
 		t.Fatalf("run after the fault was fixed: %v", err)
 	}
 	h.checkInvariants(false)
+}
+
+func TestCardInPrinterNamesItsJob(t *testing.T) {
+	h := openHarness(t, t.TempDir(), newMachine(stockCards), true)
+	w := h.worker(WorkerOptions{})
+	ctx := context.Background()
+	h.m.notReady = fmt.Errorf("%w at the contactless position", ErrCardInPrinter)
+	first := h.enqueue("A1")
+	second := h.enqueue("A2")
+
+	_, err := h.w.RunJob(ctx, second.ID, "clerk1")
+	if !errors.Is(err, ErrPrinterNotReady) {
+		t.Fatalf("err = %v, want ErrPrinterNotReady", err)
+	}
+	if !strings.Contains(err.Error(), "permitdesk queue list --state needs_attention") {
+		t.Errorf("without a stopped job, error %q does not point to the jobs that need attention", err)
+	}
+
+	if _, err := h.db.Exec(`UPDATE jobs SET state = 'needs_attention', attention_from = 'encoding', printer = ?
+		WHERE id = ?`, w.opt.Printer, first.ID); err != nil {
+		t.Fatal(err)
+	}
+	_, err = h.w.RunJob(ctx, second.ID, "clerk1")
+	if !errors.Is(err, ErrCardInPrinter) {
+		t.Fatalf("err = %v, want ErrCardInPrinter", err)
+	}
+	want := fmt.Sprintf("card of job %d, so verify it and continue with `permitdesk queue retry %d --continue`",
+		first.ID, first.ID)
+	if !strings.Contains(err.Error(), want) {
+		t.Errorf("error %q does not contain %q", err, want)
+	}
 }

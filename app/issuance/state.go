@@ -1,6 +1,10 @@
 package issuance
 
-import "slices"
+import (
+	"fmt"
+	"slices"
+	"strings"
+)
 
 // State is the state of an issuance job.
 type State string
@@ -30,6 +34,27 @@ const (
 	// Voided means a supervisor ended the job; its card, if any, is void.
 	Voided State = "voided"
 )
+
+// States returns every job state: the normal path in order, then the
+// states off it.
+func States() []State {
+	return []State{Queued, CardFed, Encoding, Encoded, Verified, Printing, Printed, Ejected, AwaitingHandover,
+		Issued, Spoiled, NeedsAttention, Voided}
+}
+
+// ParseState returns the state called name, or an error that lists every
+// state.
+func ParseState(name string) (State, error) {
+	st := State(strings.TrimSpace(name))
+	if slices.Contains(States(), st) {
+		return st, nil
+	}
+	names := make([]string, 0, len(States()))
+	for _, s := range States() {
+		names = append(names, string(s))
+	}
+	return "", fmt.Errorf("invalid state %q: use one of %s", name, strings.Join(names, ", "))
+}
 
 // transitions lists the states each state may move to.
 var transitions = map[State][]State{

@@ -82,8 +82,12 @@ func (s *Service) Adjust(ctx context.Context, sess *operators.Session, number st
 	}
 	var id int64
 	err := store.InTx(ctx, s.db, func(tx *sql.Tx) error {
-		if err := tx.QueryRowContext(ctx, `SELECT id FROM stock_lots WHERE lot_number = ?`, number).Scan(&id); err != nil {
-			return fmt.Errorf("lot %q not found: list lots with permitdesk stock list (%w)", number, err)
+		err := tx.QueryRowContext(ctx, `SELECT id FROM stock_lots WHERE lot_number = ?`, number).Scan(&id)
+		if errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("lot %q not found: list lots with permitdesk stock list", number)
+		}
+		if err != nil {
+			return fmt.Errorf("look up lot %q: %w", number, err)
 		}
 		if err := checkAdjustment(ctx, tx, id, number, delta); err != nil {
 			return err

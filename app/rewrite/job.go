@@ -305,7 +305,22 @@ var stepState = map[string]State{
 	StepRolledBack: RolledBack,
 }
 
-// errNoChoice reports a choice that the job's state does not offer.
+// errNoChoice reports a choice that the job's state does not offer. For a
+// job left mid-way it names the command that recovers it.
 func errNoChoice(j *Job, c Choice) error {
-	return fmt.Errorf("%w: job %d is %s and offers %v, not %s", ErrChoice, j.ID, j.State, j.Choices, c)
+	err := fmt.Errorf("%w: job %d is %s and offers %s, not %s", ErrChoice, j.ID, j.State, JoinChoices(j.Choices), c)
+	if !j.State.MidWay() {
+		return err
+	}
+	return fmt.Errorf("%w: unless another rewrite is running it, a stopped workstation left it mid-way, "+
+		"so recover it with `%s`", err, RecoverCommand(j))
+}
+
+// RecoverCommand returns the command line that marks j, a job left mid-way,
+// as needing attention and then takes the choice that Recover offers for it.
+func RecoverCommand(j *Job) string {
+	if j.State == ChipWriting {
+		return fmt.Sprintf("permitdesk rewrite --recover --resume %d", j.ID)
+	}
+	return fmt.Sprintf("permitdesk rewrite --recover --reprint %d", j.ID)
 }

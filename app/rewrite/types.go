@@ -2,6 +2,7 @@ package rewrite
 
 import (
 	"errors"
+	"strings"
 	"time"
 
 	"permitdesk/app/permit"
@@ -23,6 +24,12 @@ const (
 	NeedsAttention State = "needs_attention" // see Job.Attention and Job.Choices
 	RolledBack     State = "rolled_back"     // the chip holds the old address again
 )
+
+// MidWay reports whether a job in s is running, or was caught by a stop of
+// the workstation. Recover marks such jobs as needing attention.
+func (s State) MidWay() bool {
+	return s == ChipWriting || s == ChipUpdated || s == StripPrinting
+}
 
 // Choice is an action a technician can take on a job that needs attention.
 type Choice string
@@ -195,6 +202,19 @@ const (
 	ChipNew  ChipCondition = "new_address" // the new address, committed
 	ChipTorn ChipCondition = "torn"        // neither: a write was interrupted
 )
+
+// JoinChoices formats choices as "resume, roll_back", or "none" when there
+// is no choice.
+func JoinChoices(choices []Choice) string {
+	if len(choices) == 0 {
+		return "none"
+	}
+	names := make([]string, len(choices))
+	for i, c := range choices {
+		names[i] = string(c)
+	}
+	return strings.Join(names, ", ")
+}
 
 // choices lists what a technician can do with j now.
 func (j *Job) choices() []Choice {

@@ -14,6 +14,10 @@ import (
 	"permitdesk/devices/permitcard"
 )
 
+// ControlHelp lists the control commands. The help command returns it.
+const ControlHelp = "commands: insert blank | insert SERIAL | remove | status | " +
+	"fault remove-after N | fault tear N | fault delay DURATION | fault clear | help"
+
 // ServeControl answers the line protocol of the package doc on a unix
 // socket at path until ctx ends. A stale socket file is replaced.
 func (e *Emulator) ServeControl(ctx context.Context, path string) error {
@@ -83,8 +87,10 @@ func (e *Emulator) control(f []string) (string, error) {
 		return "empty", nil
 	case len(f) >= 2 && f[0] == "fault":
 		return "", e.controlFault(f[1:])
+	case len(f) == 1 && f[0] == "help":
+		return ControlHelp, nil
 	}
-	return "", errors.New("unknown command: use insert blank, insert SERIAL, remove, status or fault")
+	return "", fmt.Errorf("unknown command %q: %s", strings.Join(f, " "), ControlHelp)
 }
 
 func (e *Emulator) controlFault(f []string) error {

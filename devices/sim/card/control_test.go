@@ -77,6 +77,12 @@ func TestControlProtocol(t *testing.T) {
 			t.Fatalf("%q: %q, want err", bad, got)
 		}
 	}
+	if got := send("help"); got != "ok "+simcard.ControlHelp {
+		t.Fatalf("help: %q, want ok and the command list", got)
+	}
+	if got := send("fly"); !strings.Contains(got, `unknown command "fly"`) || !strings.Contains(got, "insert blank") {
+		t.Fatalf("fly: %q, want an error naming the command and listing the commands", got)
+	}
 	if got := send("fault remove-after 3"); got != "ok" {
 		t.Fatalf("fault: %q", got)
 	}

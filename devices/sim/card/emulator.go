@@ -33,6 +33,7 @@
 //	status            -> ok present SERIAL | ok empty
 //	fault remove-after N | fault tear N | fault delay DURATION | fault clear
 //	                  -> ok
+//	help              -> ok commands: ...   list these commands
 //
 // Errors are "err MESSAGE". The same operations are methods of Emulator for
 // in-process use.
