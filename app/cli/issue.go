@@ -312,6 +312,26 @@ func printJob(env *Env, j *issuance.Job, asJSON bool) {
 	if c := j.Choices(); len(c) > 0 {
 		fmt.Fprintf(env.Out, "  choices: %s\n", joinChoices(c))
 	}
+	if next := nextCommand(j); next != "" {
+		fmt.Fprintf(env.Out, "  next: %s\n", next)
+	}
+}
+
+// nextCommand returns the command line that moves the job on, or "" for a
+// finished job.
+func nextCommand(j *issuance.Job) string {
+	switch j.State {
+	case issuance.Queued:
+		return fmt.Sprintf("permitdesk queue retry %d runs it on this station's printer", j.ID)
+	case issuance.AwaitingHandover:
+		return fmt.Sprintf("permitdesk queue handover %d once the holder has the card", j.ID)
+	case issuance.NeedsAttention:
+		return fmt.Sprintf("permitdesk queue retry %d --continue checks the card and goes on; "+
+			"without --continue the card is spoiled, with a supervisor's approval", j.ID)
+	case issuance.Spoiled:
+		return fmt.Sprintf("permitdesk queue retry %d takes a new card, with a supervisor's approval", j.ID)
+	}
+	return ""
 }
 
 // jobView is a job with its choices, for --json.

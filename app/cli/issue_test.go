@@ -51,7 +51,16 @@ func TestQueueRetryNeedsSupervisor(t *testing.T) {
 	t.Setenv(envOperator, "clerk1")
 	t.Setenv(envPassword, "clerk-password")
 
-	_, err := runAuditCLI(t, cfg, "queue", "retry", "1")
+	out, err := runAuditCLI(t, cfg, "queue", "show", "1")
+	if err != nil || !strings.Contains(out, "next: permitdesk queue retry 1 takes a new card") {
+		t.Errorf("show of a spoiled job: %v\n%s", err, out)
+	}
+	out, err = runAuditCLI(t, cfg, "queue", "show", "2")
+	if err != nil || !strings.Contains(out, "next: permitdesk queue retry 2 runs it") {
+		t.Errorf("show of a queued job: %v\n%s", err, out)
+	}
+
+	_, err = runAuditCLI(t, cfg, "queue", "retry", "1")
 	if err == nil || !strings.Contains(err.Error(), envSupervisor) {
 		t.Errorf("retry of a spoiled job without a supervisor: err = %v, want one naming %s", err, envSupervisor)
 	}
