@@ -40,16 +40,7 @@ func workstationConfig(t *testing.T) (cfgPath, dataDir string) {
 
 func TestAuditVerifyReportsEditedRow(t *testing.T) {
 	cfg, data := workstationConfig(t)
-	t.Setenv(envNewPassword, "boss-password")
-	if out, err := runAuditCLI(t, cfg, "operator", "add", "--login", "boss", "--role", "supervisor"); err != nil {
-		t.Fatalf("add first supervisor: %v\n%s", err, out)
-	}
-	t.Setenv(envOperator, "boss")
-	t.Setenv(envPassword, "boss-password")
-	t.Setenv(envNewPassword, "clerk-password")
-	if out, err := runAuditCLI(t, cfg, "operator", "add", "--login", "clerk1", "--role", "clerk"); err != nil {
-		t.Fatalf("add clerk: %v\n%s", err, out)
-	}
+	addBossAndClerk(t, cfg)
 	out, err := runAuditCLI(t, cfg, "audit", "verify")
 	if err != nil || !strings.Contains(out, "intact") {
 		t.Fatalf("verify before tampering: %v\n%s", err, out)

@@ -36,16 +36,7 @@ func insertJob(t *testing.T, dataDir, applicationID, state string) {
 
 func TestQueueRetryNeedsSupervisor(t *testing.T) {
 	cfg, data := workstationConfig(t)
-	t.Setenv(envNewPassword, "boss-password")
-	if out, err := runAuditCLI(t, cfg, "operator", "add", "--login", "boss", "--role", "supervisor"); err != nil {
-		t.Fatalf("add supervisor: %v\n%s", err, out)
-	}
-	t.Setenv(envOperator, "boss")
-	t.Setenv(envPassword, "boss-password")
-	t.Setenv(envNewPassword, "clerk-password")
-	if out, err := runAuditCLI(t, cfg, "operator", "add", "--login", "clerk1", "--role", "clerk"); err != nil {
-		t.Fatalf("add clerk: %v\n%s", err, out)
-	}
+	addBossAndClerk(t, cfg)
 	insertJob(t, data, "APP-SPOILED", "spoiled")
 	insertJob(t, data, "APP-QUEUED", "queued")
 	t.Setenv(envOperator, "clerk1")
