@@ -91,7 +91,7 @@ export function Shell() {
         </Space>
       </Layout.Header>
       <Layout className="shell-body">
-        <Layout.Sider width={200} theme="light" className="shell-sider">
+        <Layout.Sider width={224} theme="light" className="shell-sider">
           <nav aria-label={t("nav.label")}>
             <Menu
               mode="inline"
