@@ -128,8 +128,9 @@ func TestMaskLogin(t *testing.T) {
 			t.Errorf("MaskLogin(%q) = %q, want prefix %q", tt.in, got, tt.want)
 		}
 	}
-	if operators.MaskLogin("ghost") != operators.MaskLogin("ghost") {
-		t.Error("MaskLogin is not stable for the same text")
+	first, again := operators.MaskLogin("ghost"), operators.MaskLogin("ghost")
+	if first != again {
+		t.Errorf("MaskLogin gives %q, then %q for the same text", first, again)
 	}
 	if operators.MaskLogin("ghost") == operators.MaskLogin("ghosT") {
 		t.Error("MaskLogin gives two texts the same mask")
