@@ -31,6 +31,10 @@ type JobProgress struct {
 	Message string `json:"message"`
 	// At is the RFC 3339 time of the step.
 	At string `json:"at"`
+	// Code names a printer failure in Message, such as printer.ribbon_out.
+	Code string `json:"code"`
+	// Advice is what to do about that failure, in the window's language.
+	Advice string `json:"advice"`
 }
 
 // StepWaitingForPrinter is the step of a queued job that could not start
@@ -119,14 +123,14 @@ func (a *App) JobProgress(id int64) (JobProgress, error) {
 		return JobProgress{}, err
 	}
 	if p, ok := a.opts.Issuance.Bus().Snapshot()[id]; ok {
-		return progressView(p), nil
+		return a.withAdvice(progressView(p)), nil
 	}
 	j, err := a.opts.Issuance.Job(a.context(), id)
 	if err != nil {
 		return JobProgress{}, toError(err)
 	}
-	return JobProgress{JobID: j.ID, State: string(j.State), Step: string(j.State), Percent: j.State.Percent(),
-		Message: j.Attention, At: j.UpdatedAt.UTC().Format(time.RFC3339)}, nil
+	return a.withAdvice(JobProgress{JobID: j.ID, State: string(j.State), Step: string(j.State),
+		Percent: j.State.Percent(), Message: j.Attention, At: j.UpdatedAt.UTC().Format(time.RFC3339)}), nil
 }
 
 func (a *App) runnerSession() (*operators.Session, error) {
@@ -172,7 +176,7 @@ func (a *App) forwardProgress(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case p := <-ch:
-			a.send(EventJobProgress, progressView(p))
+			a.send(EventJobProgress, a.withAdvice(progressView(p)))
 			// A card taken or returned changes the stock in the status bar.
 			if p.State == issuance.CardFed || p.State == issuance.Queued {
 				a.publishStatus()

@@ -109,6 +109,7 @@ try {
     const text = await fault.innerText();
     assert.match(text, /制卡已停止/);
     assert.match(text, /ribbon/i, "the printer's message is shown");
+    assert.match(text, /色带已用完，请更换色带。/, "the printer code's advice is shown in Chinese");
     faulty = (
       await page.evaluate(() => window.go.ui.App.Jobs({ states: ["spoiled", "needs_attention"], limit: 5 }))
     )[0];

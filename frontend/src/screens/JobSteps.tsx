@@ -116,7 +116,14 @@ export function JobSteps({ progress, lastIndex }: Props) {
           message={t("issue.stopped", { state: jobStateLabel(t, state) })}
           description={
             <>
-              <div>{progress?.message}</div>
+              {progress?.advice && (
+                <Typography.Text strong data-testid="job-advice">
+                  {progress.advice}
+                </Typography.Text>
+              )}
+              <div>
+                <Typography.Text type={progress?.advice ? "secondary" : undefined}>{progress?.message}</Typography.Text>
+              </div>
               <div>{t("issue.stoppedHint")}</div>
             </>
           }

@@ -16,8 +16,9 @@ function emit(name: string, payload: unknown) {
   act(() => listeners.get(name)?.forEach((h) => h(payload)));
 }
 
-function progress(id: number, state: string, message = ""): ui.JobProgress {
-  return { jobId: id, state, step: state, percent: 0, message, at: "2026-09-17T08:00:00Z" };
+function progress(id: number, state: string, message = "", advice = ""): ui.JobProgress {
+  const code = advice ? "printer.cover_open" : "";
+  return { jobId: id, state, step: state, percent: 0, message, at: "2026-09-17T08:00:00Z", code, advice };
 }
 
 /** What JobProgress returns for job 7, as if the job moved before the screen subscribed. */
@@ -235,10 +236,19 @@ describe("screens", () => {
     await user.click(await screen.findByTestId("issue-button"));
     await waitFor(() => expect(calls).toContain("JobProgress 7"));
     emit("job:progress", progress(7, "printing"));
-    emit("job:progress", progress(7, "needs_attention", "printer: cover open"));
+    emit(
+      "job:progress",
+      progress(
+        7,
+        "needs_attention",
+        "printer: feed [printer.cover_open]: cover open",
+        "打印机盖未关闭，请关好机盖后重试。",
+      ),
+    );
     const fault = await screen.findByTestId("job-fault");
     expect(fault).toHaveTextContent("制卡已停止：需人工处理");
-    expect(fault).toHaveTextContent("printer: cover open");
+    expect(fault).toHaveTextContent("printer: feed [printer.cover_open]: cover open");
+    expect(screen.getByTestId("job-advice")).toHaveTextContent("打印机盖未关闭，请关好机盖后重试。");
   });
 
   it("issue shows a failed ID card read", async () => {

@@ -602,6 +602,8 @@ export namespace ui {
 	    percent: number;
 	    message: string;
 	    at: string;
+	    code: string;
+	    advice: string;
 	
 	    static createFrom(source: any = {}) {
 	        return new JobProgress(source);
@@ -615,6 +617,8 @@ export namespace ui {
 	        this.percent = source["percent"];
 	        this.message = source["message"];
 	        this.at = source["at"];
+	        this.code = source["code"];
+	        this.advice = source["advice"];
 	    }
 	}
 	export class JobView {
