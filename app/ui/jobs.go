@@ -33,7 +33,7 @@ type JobProgress struct {
 	At string `json:"at"`
 	// Code names a printer failure in Message, such as printer.ribbon_out.
 	Code string `json:"code"`
-	// Advice is what to do about that failure, in the window's language.
+	// Advice is the operator's next action for that failure, in the window's language.
 	Advice string `json:"advice"`
 }
 
