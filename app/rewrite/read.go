@@ -217,7 +217,7 @@ func (s *Service) refuseRevoked(ctx context.Context, v *CardView) error {
 func (s *Service) lookup(ctx context.Context, code string, current Address) (appsync.HouseCodeLookup, error) {
 	res, err := s.o.Registry.LookupHouseCode(ctx, code)
 	switch {
-	case errors.Is(err, appsync.ErrHouseCodeNotFound):
+	case errors.Is(err, appsync.ErrHouseCodeNotFound), errors.Is(err, appsync.ErrHouseCodeFormat):
 		return res, fmt.Errorf("%w: %w", ErrHouseCode, err)
 	case err != nil:
 		return res, err

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"permitdesk/app/permit"
@@ -13,6 +14,25 @@ import (
 
 // ErrHouseCodeNotFound means the house register has no such code.
 var ErrHouseCodeNotFound = errors.New("house code not found")
+
+// ErrHouseCodeFormat means a house code is not 19 digits.
+var ErrHouseCodeFormat = errors.New("invalid house code")
+
+// houseCodeDigits is the length of a house code: a 6-digit district code,
+// 2-digit street and community indexes, a 5-digit building serial and a
+// 4-digit room.
+const houseCodeDigits = 19
+
+// CheckHouseCode returns an error wrapping ErrHouseCodeFormat unless code is
+// 19 digits.
+func CheckHouseCode(code string) error {
+	digits := len(code) == houseCodeDigits && strings.Trim(code, "0123456789") == ""
+	if !digits {
+		return fmt.Errorf("%w %q: a house code is %d digits (district, street, community, building, room): "+
+			"check the code on the door plate", ErrHouseCodeFormat, code, houseCodeDigits)
+	}
+	return nil
+}
 
 // ErrApplicationNotFound means no approved application is cached under the
 // id or identity number.
@@ -99,6 +119,9 @@ type HouseCodeLookup struct {
 // the link is down, it reads the cached register instead. A code unknown to
 // the side that was asked returns ErrHouseCodeNotFound.
 func (s *Service) LookupHouseCode(ctx context.Context, code string) (HouseCodeLookup, error) {
+	if err := CheckHouseCode(code); err != nil {
+		return HouseCodeLookup{}, err
+	}
 	if s.o.Client != nil {
 		lctx, cancel := context.WithTimeout(ctx, s.o.LookupTimeout)
 		hc, obs, err := s.o.Client.HouseCode(lctx, code)

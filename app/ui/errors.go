@@ -95,6 +95,7 @@ var sentinelCodes = []struct {
 	{issuance.ErrBadTransition, CodeBadTransition},
 	{appsync.ErrOffline, CodeOffline},
 	{appsync.ErrHouseCodeNotFound, CodeNotFound},
+	{appsync.ErrHouseCodeFormat, CodeInvalidArgument},
 	{appsync.ErrApplicationNotFound, CodeNotFound},
 	{store.ErrTooNew, CodeDatabaseTooNew},
 	{overrides.ErrInvalid, CodeInvalidArgument},

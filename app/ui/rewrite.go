@@ -360,6 +360,7 @@ var rewriteCodes = []struct {
 	code string
 }{
 	{appsync.ErrHouseCodeNotFound, CodeNotFound},
+	{appsync.ErrHouseCodeFormat, CodeInvalidArgument},
 	{rewrite.ErrHouseCode, CodeInvalidArgument},
 	{rewrite.ErrSameAddress, CodeInvalidArgument},
 	{rewrite.ErrNotFound, CodeNotFound},
