@@ -91,6 +91,15 @@ func issuanceSync(env *Env) (*appsync.Service, error) {
 // login authenticates the operator from PERMITDESK_OPERATOR and
 // PERMITDESK_PASSWORD, prompting on the terminal for what is missing.
 func (ie *issuanceEnv) login(ctx context.Context, env *Env) error {
+	empty, err := ie.ops.Empty(ctx)
+	if err != nil {
+		return err
+	}
+	if empty {
+		return fmt.Errorf("%w: this station has no operators yet: add the first supervisor with "+
+			"permitdesk operator add --login NAME --role supervisor (password from %s or the terminal)",
+			operators.ErrNoSession, envNewPassword)
+	}
 	user, pass, err := credentials(env, envOperator, envPassword, "operator")
 	if err != nil {
 		return err

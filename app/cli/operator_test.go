@@ -60,3 +60,16 @@ func TestFirstOperatorClerkRejected(t *testing.T) {
 		t.Errorf("first operator as clerk: err = %v, want a message that it must be a supervisor", err)
 	}
 }
+
+func TestEmptyStationNamesFirstStep(t *testing.T) {
+	cfg, _ := workstationConfig(t)
+	t.Setenv(envOperator, "boss")
+	t.Setenv(envPassword, "boss-password")
+	for _, args := range [][]string{{"operator", "list"}, {"queue", "list"}, {"stock", "list"}} {
+		_, err := runAuditCLI(t, cfg, args...)
+		if err == nil || !strings.Contains(err.Error(), "permitdesk operator add --login NAME --role supervisor") {
+			t.Errorf("%s on a station without operators: err = %v, want the command that adds the first supervisor",
+				strings.Join(args, " "), err)
+		}
+	}
+}

@@ -61,6 +61,15 @@ func (s *Service) Add(ctx context.Context, by *Session, n NewOperator) (Operator
 	return op, err
 }
 
+// Empty reports whether the station has no operator yet.
+func (s *Service) Empty(ctx context.Context) (bool, error) {
+	var n int
+	if err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM operators`).Scan(&n); err != nil {
+		return false, fmt.Errorf("count operators: %w", err)
+	}
+	return n == 0, nil
+}
+
 // requireAdmin allows a supervisor, or anyone while no operator exists. The
 // first operator must be a supervisor, because only a supervisor can add
 // the others.
