@@ -154,7 +154,16 @@ func NewRoot(env *Env) *cobra.Command {
 		Short: "Residence-permit card issuing workstation",
 		Long: "permitdesk issues residence-permit cards: it reads ID cards, prints and encodes\n" +
 			"permit cards, rewrites addresses, and syncs with the central permit system.\n" +
-			"With no command it opens the desktop window.",
+			"With no command it opens the desktop window.\n\n" +
+			"First steps on a new station:\n" +
+			"  permitdesk config example > FILE     write a configuration, then edit it\n" +
+			"  permitdesk config check              check it: every bad field with the fix\n" +
+			"  permitdesk operator add --login NAME --role supervisor\n" +
+			"                                       add the first supervisor\n" +
+			"  permitdesk devices                   see that each device answers\n" +
+			"  permitdesk sync                      pull the approved applications\n" +
+			"To train without hardware, start the emulated station with\n" +
+			"permitdesk sim stack --dir DIR; it prints the configuration to use.",
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		Args:          cobra.NoArgs,

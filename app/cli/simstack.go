@@ -140,8 +140,7 @@ func runStack(ctx context.Context, env *Env, o stackOptions) error {
 		return err
 	}
 	defer os.Remove(ready)
-	fmt.Fprintf(env.Out, "stack ready: configuration %s, central %s\n",
-		filepath.Join(o.dir, stackConfig), central.url)
+	printStackUse(env.Out, o.dir, central.url)
 	log.Info("stack ready", "dir", o.dir, "central", central.url)
 
 	err = g.Wait()
@@ -534,3 +533,15 @@ func sendControl(ctx context.Context, socket, line string) (string, error) {
 }
 
 func joinArgs(args []string) string { return strings.Join(args, " ") }
+
+// printStackUse prints where the stack is and the first commands to run on
+// it, for a technician who starts it by hand.
+func printStackUse(w io.Writer, dir, centralURL string) {
+	cfg := filepath.Join(dir, stackConfig)
+	fmt.Fprintf(w, "stack ready: configuration %s, central %s\n", cfg, centralURL)
+	fmt.Fprintf(w, "  devices:  permitdesk --config %s devices\n", cfg)
+	fmt.Fprintf(w, "  window:   permitdesk --config %s\n", cfg)
+	fmt.Fprintf(w, "  faults:   permitdesk sim control %s help   (also card.sock, rewriter.sock, idreader.sock)\n",
+		filepath.Join(dir, "printer.sock"))
+	fmt.Fprintf(w, "  stop:     Ctrl-C\n")
+}
