@@ -199,7 +199,7 @@ func (s *session) recover(ctx context.Context, cause error) error {
 	serial, err := s.reacquire(ctx, wait)
 	if err != nil {
 		if errors.Is(err, devices.ErrTimeout) {
-			return fmt.Errorf("%w: card %s did not return within %s: present it again and resume",
+			return fmt.Errorf("%w: card %s did not return within %s: present the same card again and repeat the command",
 				devices.ErrCardRemoved, s.serial, wait)
 		}
 		return err
