@@ -3,6 +3,7 @@ package ui
 import (
 	"regexp"
 
+	"permitdesk/app/issuance"
 	"permitdesk/devices"
 	"permitdesk/devices/evolis"
 )
@@ -10,6 +11,14 @@ import (
 // printerCode finds the code that devices.Error puts in brackets in a
 // printer failure, such as "[printer.ribbon_out]".
 var printerCode = regexp.MustCompile(`\[(printer\.[a-z_]+)\]`)
+
+// advisedJob returns the view of j with the advice for a printer failure in
+// its attention text.
+func (a *App) advisedJob(j *issuance.Job) JobView {
+	v := jobView(j)
+	v.Advice = a.withAdvice(JobProgress{Message: v.Attention}).Advice
+	return v
+}
 
 // withAdvice fills p.Code and p.Advice from a printer failure in p.Message:
 // the code, and what the operator should do in the window's language.

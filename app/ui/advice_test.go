@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"permitdesk/app/config"
+	"permitdesk/app/issuance"
 )
 
 func TestJobAdviceFollowsLanguage(t *testing.T) {
@@ -32,5 +33,18 @@ func TestJobAdviceFollowsLanguage(t *testing.T) {
 	plain := app.withAdvice(JobProgress{State: "needs_attention", Message: "card removed from the station"})
 	if plain.Code != "" || plain.Advice != "" {
 		t.Errorf("message without a printer code: code %q, advice %q, want both empty", plain.Code, plain.Advice)
+	}
+}
+
+func TestAdvisedJobFromAttention(t *testing.T) {
+	app, _ := newTestApp(t, config.Default(), t.TempDir())
+	j := &issuance.Job{ID: 4, State: issuance.Spoiled,
+		Attention: "feed failed: printer: feed [printer.cover_open]: printer replied \"ERR COVER OPEN\""}
+	if got := app.advisedJob(j).Advice; got != "打印机盖未关闭，请关好机盖后重试。" {
+		t.Errorf("advice = %q, want the zh-CN text of printer.cover_open", got)
+	}
+	j.Attention = "card removed from the station"
+	if got := app.advisedJob(j).Advice; got != "" {
+		t.Errorf("advice without a printer code = %q, want empty", got)
 	}
 }

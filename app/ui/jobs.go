@@ -54,7 +54,7 @@ func (a *App) IssueCard(applicationID string) (JobView, error) {
 		return JobView{}, toError(err)
 	}
 	a.startJob(j.ID, sess.Operator.Login)
-	return jobView(j), nil
+	return a.advisedJob(j), nil
 }
 
 // StartJob starts a queued job, such as one that waited for the printer.
@@ -71,7 +71,7 @@ func (a *App) StartJob(id int64) (JobView, error) {
 		return JobView{}, Errorf(CodeBadTransition, "job %d is %s; only a queued job can be started", id, j.State)
 	}
 	a.startJob(id, sess.Operator.Login)
-	return jobView(j), nil
+	return a.advisedJob(j), nil
 }
 
 // ResolveJob carries out a choice for a job that needs attention or was
@@ -113,7 +113,7 @@ func (a *App) ResolveJob(id int64, choice string, reason string, approval Superv
 		a.log.Warn("job choice failed", "job", id, "choice", c, "err", err)
 		return JobView{}, toError(err)
 	}
-	return jobView(j), nil
+	return a.advisedJob(j), nil
 }
 
 // JobProgress returns the latest step of job id: the last event this run

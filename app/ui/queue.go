@@ -30,6 +30,9 @@ type JobView struct {
 	AttentionFrom string `json:"attentionFrom"`
 	// Attention is the evidence about the card, or the reason it was spoiled.
 	Attention string `json:"attention"`
+	// Advice is the operator's next action for a printer failure named in
+	// Attention, in the window's language; empty otherwise.
+	Advice string `json:"advice"`
 	// CardSerial is the chip serial of the job's current card, if known.
 	CardSerial string `json:"cardSerial"`
 	// Choices are the decisions the job allows: continue, retry, void.
@@ -63,7 +66,7 @@ func (a *App) Jobs(filter JobFilter) ([]JobView, error) {
 	}
 	out := make([]JobView, 0, len(jobs))
 	for _, j := range jobs {
-		out = append(out, jobView(j))
+		out = append(out, a.advisedJob(j))
 	}
 	return out, nil
 }
@@ -111,7 +114,7 @@ func (a *App) jobResult(j *issuance.Job, err error) (JobView, error) {
 	if err != nil {
 		return JobView{}, toError(err)
 	}
-	return jobView(j), nil
+	return a.advisedJob(j), nil
 }
 
 func jobView(j *issuance.Job) JobView {

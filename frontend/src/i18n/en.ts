@@ -148,6 +148,7 @@ const en: Messages = {
     loggedInAs: "{{name}} ({{role}})",
   },
   queue: {
+    advice: "What to do",
     title: "Card job queue",
     filter: "Filter by state",
     allStates: "All states",

@@ -144,6 +144,7 @@ const zhCN = {
     loggedInAs: "{{name}}（{{role}}）",
   },
   queue: {
+    advice: "处理建议",
     title: "制证队列",
     filter: "按状态筛选",
     allStates: "全部状态",

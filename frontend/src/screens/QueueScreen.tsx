@@ -149,6 +149,11 @@ function JobTable() {
           rowExpandable: (job) => job.attention !== "" || job.cardSerial !== "",
           expandedRowRender: (job) => (
             <Descriptions size="small" column={1}>
+              {job.advice && (
+                <Descriptions.Item label={t("queue.advice")}>
+                  <Typography.Text strong>{job.advice}</Typography.Text>
+                </Descriptions.Item>
+              )}
               {job.attention && <Descriptions.Item label={t("queue.attention")}>{job.attention}</Descriptions.Item>}
               {job.attentionFrom && (
                 <Descriptions.Item label={t("queue.attentionFrom")}>
@@ -240,6 +245,7 @@ function JobTable() {
         destroyOnHidden
       >
         <Typography.Paragraph>{pending ? t(`queue.${pending.choice}Hint`) : ""}</Typography.Paragraph>
+        {pending?.job.advice && <Typography.Paragraph strong>{pending.job.advice}</Typography.Paragraph>}
         {pending?.job.attention && (
           <Typography.Paragraph type="secondary">
             {t("queue.attention")}: {pending.job.attention}

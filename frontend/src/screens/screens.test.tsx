@@ -65,6 +65,7 @@ function job(state: string, choices: string[]): ui.JobView {
     printer: "",
     attentionFrom: "",
     attention: "",
+    advice: "",
     cardSerial: "",
     choices,
     createdAt: "2026-09-17T08:00:00Z",
@@ -283,7 +284,13 @@ describe("screens", () => {
 
   it("queue retry asks for the supervisor", async () => {
     const user = userEvent.setup();
-    jobList = [{ ...job("needs_attention", ["continue", "retry", "void"]), attention: "printer: cover open" }];
+    jobList = [
+      {
+        ...job("needs_attention", ["continue", "retry", "void"]),
+        attention: "printer: feed [printer.cover_open]: cover open",
+        advice: "打印机盖未关闭，请关好机盖后重试。",
+      },
+    ];
     render(
       <AntApp>
         <QueueScreen status={loggedIn} />
@@ -292,7 +299,8 @@ describe("screens", () => {
     const row = (await screen.findByText("JZ20260917000049")).closest("tr");
     await user.click(within(row as HTMLElement).getByRole("button", { name: "重 试" }));
     const dialog = await screen.findByRole("dialog");
-    expect(dialog).toHaveTextContent("printer: cover open");
+    expect(dialog).toHaveTextContent("printer: feed [printer.cover_open]: cover open");
+    expect(dialog).toHaveTextContent("打印机盖未关闭，请关好机盖后重试。");
     await user.click(within(dialog).getByRole("button", { name: "确认重试" }));
     expect(await within(dialog).findByText("请填写主管账号")).toBeInTheDocument();
     expect(calls.some((c) => c.startsWith("ResolveJob"))).toBe(false);

@@ -632,6 +632,7 @@ export namespace ui {
 	    printer: string;
 	    attentionFrom: string;
 	    attention: string;
+	    advice: string;
 	    cardSerial: string;
 	    choices: string[];
 	    createdAt: string;
@@ -653,6 +654,7 @@ export namespace ui {
 	        this.printer = source["printer"];
 	        this.attentionFrom = source["attentionFrom"];
 	        this.attention = source["attention"];
+	        this.advice = source["advice"];
 	        this.cardSerial = source["cardSerial"];
 	        this.choices = source["choices"];
 	        this.createdAt = source["createdAt"];
