@@ -130,7 +130,7 @@ func (a *App) JobProgress(id int64) (JobProgress, error) {
 		return JobProgress{}, toError(err)
 	}
 	return a.withAdvice(JobProgress{JobID: j.ID, State: string(j.State), Step: string(j.State),
-		Percent: j.State.Percent(), Message: j.Attention, At: j.UpdatedAt.UTC().Format(time.RFC3339)}), nil
+		Percent: j.State.Percent(), Message: j.Attention, At: j.UpdatedAt.UTC().Format(time.RFC3339Nano)}), nil
 }
 
 func (a *App) runnerSession() (*operators.Session, error) {
@@ -155,9 +155,12 @@ func (a *App) startJob(id int64, actor string) {
 		switch {
 		case err == nil:
 			a.log.Info("job ran", "job", id, "state", j.State)
-		case j != nil:
+		case j != nil && j.State != issuance.Queued:
 			a.log.Warn("job stopped", "job", id, "state", j.State, "err", err)
 		default:
+			// The job is still queued: the devices could not be opened, or a
+			// check before the feed (such as a card left in the encoder)
+			// refused to start. The screen shows why.
 			a.log.Warn("job did not start", "job", id, "err", err)
 			if !errors.Is(err, context.Canceled) {
 				a.opts.Issuance.Bus().Publish(issuance.Progress{JobID: id, State: issuance.Queued,
@@ -187,7 +190,7 @@ func (a *App) forwardProgress(ctx context.Context) {
 
 func progressView(p issuance.Progress) JobProgress {
 	return JobProgress{JobID: p.JobID, State: string(p.State), Step: p.Step, Percent: p.Percent,
-		Message: p.Message, At: p.At.UTC().Format(time.RFC3339)}
+		Message: p.Message, At: p.At.UTC().Format(time.RFC3339Nano)}
 }
 
 // waitJobs waits up to timeout for the jobs started in the background to

@@ -18,17 +18,24 @@ type scriptedRunner struct {
 	runs     []int64
 	resolves []issuance.Choice
 	err      error
-	iss      *issuance.Service
+	// withJob makes RunJob return the job with err, as the worker does
+	// when a check before the feed refuses to start.
+	withJob bool
+	iss     *issuance.Service
 }
 
 func (r *scriptedRunner) RunJob(ctx context.Context, id int64, _ string) (*issuance.Job, error) {
 	r.mu.Lock()
 	r.runs = append(r.runs, id)
 	r.mu.Unlock()
-	if r.err != nil {
+	if r.err != nil && !r.withJob {
 		return nil, r.err
 	}
-	return r.iss.Job(ctx, id)
+	j, err := r.iss.Job(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	return j, r.err
 }
 
 func (r *scriptedRunner) Resolve(ctx context.Context, _ *operators.Session, id int64, c issuance.Choice, _,
@@ -91,6 +98,29 @@ func TestIssueCardWithoutPrinterWaits(t *testing.T) {
 		t.Errorf("progress %+v, want queued, waiting for the printer, with the reason", p)
 	}
 	waitEvent(t, f.rec, func(p JobProgress) bool { return p.JobID == j.ID && p.Step == StepWaitingForPrinter })
+}
+
+func TestIssueCardRefusedBeforeFeedSaysWhy(t *testing.T) {
+	reason := "no card taken: a card is in the encoder reader (serial 50444687DC43CDB1): take it out, then issue again"
+	f, r := newRunnerFixture(t, errors.New(reason))
+	r.withJob = true
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go f.app.forwardProgress(ctx)
+	waitSubscribed(t, f.iss, f.rec)
+
+	j, err := f.app.IssueCard("A1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.app.jobs.Wait()
+	p, err := f.app.JobProgress(j.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.State != "queued" || p.Message != reason {
+		t.Errorf("progress %+v, want queued with the reason %q", p, reason)
+	}
 }
 
 func TestJobProgressFromStoreWithoutEvents(t *testing.T) {

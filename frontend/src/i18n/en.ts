@@ -248,6 +248,7 @@ const en: Messages = {
     issued: "Job {{id}} is issued, permit number {{permit}}.",
     next: "Next applicant",
     mismatch: "The ID card does not match the application: the card cannot be issued",
+    mismatchNext: "If this ID card belongs to the next applicant, press Esc to clear the screen and read it again.",
     mismatchField: {
       name: 'Different name: the ID card says "{{card}}", the application "{{application}}".',
       idNumber: "Different ID number: the ID card has {{card}}, the application {{application}}.",

@@ -240,6 +240,7 @@ const zhCN = {
     issued: "任务 {{id}} 已发证，居住证号 {{permit}}。",
     next: "下一位",
     mismatch: "身份证与申请不一致，不能发证",
+    mismatchNext: "如果这张身份证属于下一位申请人，请按 Esc 清空后重新读卡。",
     mismatchField: {
       name: "姓名不同：身份证为“{{card}}”，申请为“{{application}}”。",
       idNumber: "公民身份号码不同：身份证为 {{card}}，申请为 {{application}}。",

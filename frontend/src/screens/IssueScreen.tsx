@@ -8,6 +8,7 @@ import {
   Empty,
   Image,
   Input,
+  type InputRef,
   Row,
   Space,
   Spin,
@@ -92,10 +93,16 @@ function IssueDesk() {
     savedDesk = { query, results, chosen, identity, job };
   }, [query, results, chosen, identity, job]);
 
+  const searchInput = useRef<InputRef>(null);
+
   const search = useCallback(
     (text: string, fromCard: ui.IdentityView | null = null) => {
+      // The previous applicant leaves the screen at once, so nothing of
+      // theirs can be issued while the search runs.
       setSearching(true);
       setJob(null);
+      setResults(null);
+      setChosen(null);
       setIdentity(fromCard);
       FindApplications(text)
         .then((apps) => {
@@ -118,10 +125,20 @@ function IssueDesk() {
     setReading(true);
     ReadIDCard()
       .then((id) => {
+        // An application found by receipt or search, not yet issued, is
+        // checked against the card, so a wrong card stops the flow.
+        if (chosen && !job) {
+          setIdentity(id);
+          return;
+        }
         setQuery(id.idNumber);
         search(id.idNumber, id);
       })
-      .catch((reason: unknown) => showError(i18n.t("error.readIdCard"), reason))
+      .catch((reason: unknown) => {
+        // A failed read must not leave an earlier check on screen.
+        setIdentity(null);
+        showError(i18n.t("error.readIdCard"), reason);
+      })
       .finally(() => setReading(false));
   };
 
@@ -148,9 +165,12 @@ function IssueDesk() {
     setChosen(null);
     setIdentity(null);
     setJob(null);
+    searchInput.current?.focus();
   };
 
-  useFunctionKeys({ F2: readCard, F9: issue });
+  // Esc starts over while no job runs; IssueProgress handles it once a job
+  // has ended.
+  useFunctionKeys({ F2: readCard, F9: issue, Escape: () => !job && next() });
 
   return (
     <Space direction="vertical" size="middle" style={{ width: "100%" }}>
@@ -159,6 +179,7 @@ function IssueDesk() {
       </Typography.Title>
       <Space.Compact style={{ maxWidth: 720, width: "100%" }}>
         <Input
+          ref={searchInput}
           autoFocus
           allowClear
           aria-label={t("issue.search")}
@@ -280,10 +301,9 @@ function ApplicationCard({ app, identity, mismatches, onIssue, issuing, job, onN
   const sexLabel = app.sex === "1" || app.sex === "2" ? t(`sex.${app.sex}`) : app.sex;
   const blocked = mismatches === null || mismatches.length > 0;
   const issueButton = job ? null : (
-    // The button takes the focus, so after a scan the clerk checks the data
-    // and the preview and presses Enter (or F9) to issue.
+    // The button does not take the focus: Enter belongs to the search box,
+    // so a scan of the next receipt can never issue this application.
     <Button
-      autoFocus
       type="primary"
       icon={<IdcardOutlined />}
       disabled={blocked}
@@ -312,6 +332,7 @@ function ApplicationCard({ app, identity, mismatches, onIssue, issuing, job, onN
                     : `${m.field}: ${m.card} / ${m.application}`}
                 </li>
               ))}
+              <li>{t("issue.mismatchNext")}</li>
             </ul>
           }
         />
@@ -384,7 +405,8 @@ function IssueProgress({ job, onNext }: ProgressProps) {
       .finally(() => setHanding(false));
   };
   const finished = state === "issued";
-  useFunctionKeys({ F10: handover, Escape: () => finished && onNext() });
+  const ended = finished || state === "voided" || state === "spoiled";
+  useFunctionKeys({ F10: handover, Escape: () => ended && onNext() });
 
   return (
     <Card type="inner" size="small" style={{ marginBottom: 12 }} title={t("issue.progress", { id: job.id })}>

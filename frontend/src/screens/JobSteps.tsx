@@ -25,10 +25,21 @@ export interface Tracked {
   furthest: number;
 }
 
+/** How often the job's snapshot is read again while the screen shows it. */
+const refreshMs = 3000;
+
+/** Milliseconds since the epoch of a progress, or 0 when it has no time. */
+function stamp(p: ui.JobProgress | null): number {
+  const t = p ? Date.parse(p.at) : NaN;
+  return Number.isNaN(t) ? 0 : t;
+}
+
 /**
  * Returns the latest progress of job id: it subscribes to the job's events
  * first and then requests the snapshot, so a step sent before the screen
- * opened still shows.
+ * opened still shows. Events and snapshots are applied newest first by
+ * their time, and the snapshot is read again every 3 seconds while the
+ * screen shows the job, so a late or lost event cannot leave it behind.
  */
 export function useJobProgress(id: number | null): Tracked {
   const [tracked, setTracked] = useState<Tracked & { id: number | null }>({ id: null, progress: null, furthest: 0 });
@@ -36,24 +47,26 @@ export function useJobProgress(id: number | null): Tracked {
   useEffect(() => {
     if (id === null) return;
     let live = true;
-    let seenEvent = false;
-    const apply = (p: ui.JobProgress) =>
-      setTracked((old) => ({
-        id,
-        progress: p,
-        furthest: Math.max(old.id === id ? old.furthest : 0, stepIndex(p.state)),
-      }));
+    // An event wins a tie with the snapshot, because it arrived later.
+    const apply = (p: ui.JobProgress, fromEvent: boolean) =>
+      setTracked((old) => {
+        const mine = old.id === id ? old.progress : null;
+        const older = stamp(p) < stamp(mine) || (!fromEvent && mine !== null && stamp(p) === stamp(mine));
+        if (older) return old;
+        return { id, progress: p, furthest: Math.max(old.id === id ? old.furthest : 0, stepIndex(p.state)) };
+      });
     const off = onEvent(Events.EventJobProgress, (p) => {
-      if (p.jobId === id && live) {
-        seenEvent = true;
-        apply(p);
-      }
+      if (p.jobId === id && live) apply(p, true);
     });
-    JobProgress(id)
-      .then((p) => live && !seenEvent && apply(p))
-      .catch((reason: unknown) => live && showError(i18n.t("error.jobProgress"), reason));
+    const read = (report: boolean) =>
+      JobProgress(id)
+        .then((p) => live && apply(p, false))
+        .catch((reason: unknown) => live && report && showError(i18n.t("error.jobProgress"), reason));
+    void read(true);
+    const timer = window.setInterval(() => void read(false), refreshMs);
     return () => {
       live = false;
+      window.clearInterval(timer);
       off();
     };
   }, [id, showError]);

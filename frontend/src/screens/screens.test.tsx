@@ -226,6 +226,49 @@ describe("screens", () => {
     expect(screen.getByTestId("issue-button")).toBeDisabled();
   });
 
+  it("issue checks a card read after a search", async () => {
+    const user = userEvent.setup();
+    render(
+      <AntApp>
+        <IssueScreen status={loggedIn} />
+      </AntApp>,
+    );
+    await user.type(screen.getByLabelText("身份证号或申请编号"), "JZ20260917000049{Enter}");
+    await screen.findByTestId("issue-button");
+    readCard = { name: "潘超", idNumber: "520102197607270376", validTo: "2040-01-01" } as ui.IdentityView;
+    mismatches = [{ field: "idNumber", card: "520102197607270376", application: "360102199709166720" }];
+    await user.click(screen.getByTestId("read-id-card"));
+
+    expect(await screen.findByTestId("identity-mismatch")).toBeInTheDocument();
+    expect(calls).toContain("CheckIdentity JZ20260917000049 潘超");
+    expect(calls).not.toContain("FindApplications 520102197607270376");
+    expect(screen.getByTestId("issue-button")).toBeDisabled();
+  });
+
+  it("issue takes Enter as a search only", async () => {
+    const user = userEvent.setup();
+    render(
+      <AntApp>
+        <IssueScreen status={loggedIn} />
+      </AntApp>,
+    );
+    const search = screen.getByLabelText("身份证号或申请编号");
+    await user.type(search, "360102199709166720{Enter}");
+    await user.click(await screen.findByTestId("issue-button"));
+    await waitFor(() => expect(calls).toContain("JobProgress 7"));
+    emit("job:progress", progress(7, "awaiting_handover"));
+    await user.click(await screen.findByTestId("handover-button"));
+    emit("job:progress", progress(7, "issued"));
+    await screen.findByTestId("issued");
+
+    // The clerk scans the next receipt without pressing Esc first.
+    await user.clear(search);
+    await user.type(search, "440106199212073612{Enter}");
+    await waitFor(() => expect(calls).toContain("FindApplications 440106199212073612"));
+    await user.keyboard("{Enter}");
+    expect(calls.filter((c) => c.startsWith("IssueCard"))).toHaveLength(1);
+  });
+
   it("issue shows a printer fault with its message", async () => {
     const user = userEvent.setup();
     render(
