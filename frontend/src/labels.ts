@@ -78,3 +78,8 @@ export function rewriteChoiceLabel(t: TFunction, choice: string): string {
 export function chipConditionLabel(t: TFunction, condition: string): string {
   return has(zhCN.chipCondition, condition) ? t(`chipCondition.${condition}`) : condition;
 }
+
+/** Returns the meaning of an error code from Go, or "" for a code without one. */
+export function errorCodeLabel(t: TFunction, code: string): string {
+  return has(zhCN.errorCode, code) ? t(`errorCode.${code}`) : "";
+}

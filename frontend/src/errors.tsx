@@ -4,6 +4,7 @@
 import { App } from "antd";
 import { useCallback } from "react";
 import i18n from "./i18n";
+import { errorCodeLabel } from "./labels";
 
 export interface BridgeError {
   code: string;
@@ -43,9 +44,18 @@ export function useShowError(): (action: string, reason: unknown) => BridgeError
   return useCallback(
     (action: string, reason: unknown) => {
       const err = toBridgeError(reason);
+      const summary = codeSummary(err.code);
+      const detail = `${shorten(err.message)} (${i18n.t("error.code")}: ${err.code})`;
       notification.error({
         message: i18n.t("error.title", { action }),
-        description: `${err.message} (${i18n.t("error.code")}: ${err.code})`,
+        description: summary ? (
+          <>
+            <div>{summary}</div>
+            <div>{detail}</div>
+          </>
+        ) : (
+          detail
+        ),
         duration: 15,
         role: "alert",
       });
@@ -53,4 +63,21 @@ export function useShowError(): (action: string, reason: unknown) => BridgeError
     },
     [notification],
   );
+}
+
+/** The longest message shown; Go may echo a long input back in it. */
+const maxMessage = 300;
+
+/** Returns message cut to maxMessage characters, marked with an ellipsis. */
+export function shorten(message: string): string {
+  const chars = Array.from(message);
+  return chars.length <= maxMessage ? message : `${chars.slice(0, maxMessage).join("")}…`;
+}
+
+/**
+ * Returns the translated meaning of an error code in the Chinese window, or
+ * "" where Go's English message says it already (English, or no text).
+ */
+export function codeSummary(code: string): string {
+  return i18n.language === "en" ? "" : errorCodeLabel(i18n.t, code);
 }
