@@ -8,6 +8,7 @@ import (
 	"maps"
 	"slices"
 	"strings"
+	"unicode/utf8"
 
 	"permitdesk/app/audit"
 	"permitdesk/app/operators"
@@ -31,21 +32,32 @@ type Lot struct {
 // MaxLotSize is the largest number of cards one lot may hold, on receipt or
 // after an adjustment. Boxes of blank cards usually hold a few hundred, so a
 // larger count is taken for a typing error.
-const MaxLotSize = 100000
+const MaxLotSize = 10000
 
-// ReceiveLot records a box of count blank cards, 1 to MaxLotSize.
-// Supervisor only.
+// MaxLotNumberLen is the maximum length of a lot number in characters.
+const MaxLotNumberLen = 40
+
+// Errors ReceiveLot returns for input it rejects.
+var (
+	ErrInvalidLotCount  = errors.New("invalid lot count")
+	ErrMissingLotNumber = errors.New("missing lot number")
+	ErrInvalidLotNumber = errors.New("invalid lot number")
+	ErrDuplicateLot     = errors.New("duplicate lot number")
+)
+
+// ReceiveLot records a box of count blank cards, 1 to MaxLotSize, under a
+// new lot number that CheckLotNumber accepts. Supervisor only.
 func (s *Service) ReceiveLot(ctx context.Context, sess *operators.Session, number string, count int64) (Lot, error) {
 	if err := operators.Require(sess, operators.Supervisor); err != nil {
 		return Lot{}, err
 	}
 	number = strings.TrimSpace(number)
-	if number == "" {
-		return Lot{}, errors.New("missing lot number: give the lot number printed on the box")
+	if err := CheckLotNumber(number); err != nil {
+		return Lot{}, err
 	}
 	if count < 1 || count > MaxLotSize {
-		return Lot{}, fmt.Errorf("invalid count %d for lot %q: give the number of cards in the box, "+
-			"from 1 to %d", count, number, MaxLotSize)
+		return Lot{}, fmt.Errorf("%w %d for lot %q: give the number of cards in the box, from 1 to %d",
+			ErrInvalidLotCount, count, number, MaxLotSize)
 	}
 	var id int64
 	err := store.InTx(ctx, s.db, func(tx *sql.Tx) error {
@@ -53,7 +65,8 @@ func (s *Service) ReceiveLot(ctx context.Context, sess *operators.Session, numbe
 		err := tx.QueryRowContext(ctx, `INSERT INTO stock_lots (lot_number, received, received_at, received_by)
 			VALUES (?, ?, ?, ?) RETURNING id`, number, count, now, sess.Operator.ID).Scan(&id)
 		if err != nil && strings.Contains(err.Error(), "UNIQUE") {
-			return fmt.Errorf("lot %q was already received; use stock adjust to correct its count", number)
+			return fmt.Errorf("%w %q: that lot was already received, so give the new box its own lot number "+
+				"or adjust the count of the existing lot", ErrDuplicateLot, number)
 		}
 		if err != nil {
 			return fmt.Errorf("receive lot %q: %w", number, err)
@@ -68,6 +81,47 @@ func (s *Service) ReceiveLot(ctx context.Context, sess *operators.Session, numbe
 		return Lot{}, err
 	}
 	return s.lot(ctx, id)
+}
+
+// CheckLotNumber rejects a lot number that is blank, longer than
+// MaxLotNumberLen characters, or contains characters other than ASCII
+// letters, digits, '-', '_' and '.'. The caller trims spaces first.
+func CheckLotNumber(number string) error {
+	if number == "" {
+		return fmt.Errorf("%w: give the lot number printed on the box", ErrMissingLotNumber)
+	}
+	if n := utf8.RuneCountInString(number); n > MaxLotNumberLen {
+		return fmt.Errorf("%w %q: it has %d characters but at most %d are allowed, so give the lot number printed on the box",
+			ErrInvalidLotNumber, truncate(number, MaxLotNumberLen), n, MaxLotNumberLen)
+	}
+	// Every rune before the first rejected one is ASCII, so the byte index i
+	// is also the character index.
+	for i, r := range number {
+		if !isLotNumberRune(r) {
+			return fmt.Errorf("%w %q: character %q at position %d is not allowed, so use only letters A-Z and a-z, "+
+				"digits, '-', '_' and '.'", ErrInvalidLotNumber, number, r, i+1)
+		}
+	}
+	return nil
+}
+
+func isLotNumberRune(r rune) bool {
+	switch {
+	case r >= 'A' && r <= 'Z', r >= 'a' && r <= 'z', r >= '0' && r <= '9':
+		return true
+	case r == '-', r == '_', r == '.':
+		return true
+	}
+	return false
+}
+
+// truncate shortens s to limit runes and marks the cut with "...".
+func truncate(s string, limit int) string {
+	runes := []rune(s)
+	if len(runes) <= limit {
+		return s
+	}
+	return string(runes[:limit]) + "..."
 }
 
 // Adjust corrects a lot's count after a physical count. The count on hand

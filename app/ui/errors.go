@@ -93,6 +93,12 @@ var sentinelCodes = []struct {
 	{operators.ErrNoApproval, CodeApprovalRequired},
 	{issuance.ErrNotFound, CodeNotFound},
 	{issuance.ErrBadTransition, CodeBadTransition},
+	{issuance.ErrInvalidLotCount, CodeInvalidArgument},
+	{issuance.ErrMissingLotNumber, CodeInvalidArgument},
+	{issuance.ErrInvalidLotNumber, CodeInvalidArgument},
+	// No conflict code exists, and the operator fixes a duplicate lot number
+	// by entering a different one.
+	{issuance.ErrDuplicateLot, CodeInvalidArgument},
 	{appsync.ErrOffline, CodeOffline},
 	{appsync.ErrHouseCodeNotFound, CodeNotFound},
 	{appsync.ErrHouseCodeFormat, CodeInvalidArgument},

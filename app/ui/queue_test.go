@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -243,6 +244,26 @@ func TestCardStockSupervisorOnly(t *testing.T) {
 	}
 	if _, err := f.app.ReceiveCardLot("LOT-2026-002", 250); err != nil {
 		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name   string
+		number string
+		count  int64
+	}{
+		{"negative count", "LOT-2026-003", -3},
+		{"count above max", "LOT-2026-003", issuance.MaxLotSize + 1},
+		{"blank number", "  ", 10},
+		{"number too long", strings.Repeat("L", 300), 10},
+		{"invalid character", "LOT 3", 10},
+		{"duplicate number", "LOT-2026-002", 10},
+	} {
+		_, err := f.app.ReceiveCardLot(tc.number, tc.count)
+		if got := errorCode(err); got != CodeInvalidArgument {
+			t.Errorf("ReceiveCardLot with %s: code %q (%v), want %q", tc.name, got, err, CodeInvalidArgument)
+		}
+		if err != nil && strings.Contains(err.Error(), "stock adjust") {
+			t.Errorf("ReceiveCardLot with %s: message %q names a CLI command", tc.name, err)
+		}
 	}
 	lots, err := f.app.CardStock()
 	if err != nil {

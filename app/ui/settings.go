@@ -83,15 +83,13 @@ func (a *App) CardStock() ([]LotView, error) {
 	return out, nil
 }
 
-// ReceiveCardLot records a box of count blank cards. Supervisor only.
+// ReceiveCardLot records a box of count blank cards. Supervisor only. The
+// issuance service checks the lot number and count, and its rejections
+// arrive with code invalid_argument.
 func (a *App) ReceiveCardLot(number string, count int64) (LotView, error) {
 	sess, err := a.supervisorSession()
 	if err != nil {
 		return LotView{}, err
-	}
-	if number == "" || count <= 0 {
-		return LotView{}, Errorf(CodeInvalidArgument,
-			"lot number %q and count %d: enter the number printed on the box and a count above 0", number, count)
 	}
 	l, err := a.opts.Issuance.ReceiveLot(a.context(), sess, number, count)
 	if err != nil {

@@ -101,6 +101,7 @@ const en: Messages = {
     adjusted: "Count adjustments",
     taken: "Used",
     onHand: "On hand",
+    lotNumberRule: "Use up to {{max}} letters (A-Z, a-z), digits, '-', '_' and '.'.",
     lotCount: "Cards",
     receiveLot: "Receive lot",
     lotReceived: "Lot {{number}} received.",

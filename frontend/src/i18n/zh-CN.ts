@@ -98,6 +98,7 @@ const zhCN = {
     adjusted: "盘点调整",
     taken: "已用",
     onHand: "库存",
+    lotNumberRule: "批号最多 {{max}} 个字符，只能包含英文字母、数字、“-”、“_”和“.”。",
     lotCount: "张数",
     receiveLot: "登记入库",
     lotReceived: "批号 {{number}} 已入库。",

@@ -90,6 +90,12 @@ function CentralCard({ status }: { status: ui.Status | null }) {
   );
 }
 
+// These mirror issuance.MaxLotSize, issuance.MaxLotNumberLen and
+// issuance.CheckLotNumber, which stay the authority.
+const MAX_LOT_SIZE = 10000;
+const MAX_LOT_NUMBER_LEN = 40;
+const LOT_NUMBER_PATTERN = /^\s*[A-Za-z0-9._-]+\s*$/;
+
 interface LotForm {
   number: string;
   count: number;
@@ -130,7 +136,7 @@ function StockCard() {
         dataSource={lots}
         locale={{ emptyText: t("settings.noLots") }}
         columns={[
-          { title: t("settings.lotNumber"), dataIndex: "number" },
+          { title: t("settings.lotNumber"), dataIndex: "number", ellipsis: true },
           { title: t("settings.received"), dataIndex: "received" },
           { title: t("settings.adjusted"), dataIndex: "adjusted" },
           { title: t("settings.taken"), dataIndex: "taken" },
@@ -146,16 +152,21 @@ function StockCard() {
         <Form.Item
           label={t("settings.lotNumber")}
           name="number"
-          rules={[{ required: true, message: t("login.required", { field: t("settings.lotNumber") }) }]}
+          rules={[
+            { required: true, whitespace: true, message: t("login.required", { field: t("settings.lotNumber") }) },
+            { pattern: LOT_NUMBER_PATTERN, message: t("settings.lotNumberRule", { max: MAX_LOT_NUMBER_LEN }) },
+          ]}
         >
-          <Input style={{ width: 180 }} />
+          <Input maxLength={MAX_LOT_NUMBER_LEN} style={{ width: 180 }} />
         </Form.Item>
         <Form.Item
           label={t("settings.lotCount")}
           name="count"
           rules={[{ required: true, message: t("login.required", { field: t("settings.lotCount") }) }]}
         >
-          <InputNumber min={1} max={100000} style={{ width: 120 }} />
+          {/* NOTE: antd clamps an out-of-range count to min or max on blur
+              instead of showing an error, so a typed 99999 becomes 10000. */}
+          <InputNumber min={1} max={MAX_LOT_SIZE} precision={0} style={{ width: 120 }} />
         </Form.Item>
         <Button htmlType="submit">{t("settings.receiveLot")}</Button>
       </Form>
