@@ -65,7 +65,7 @@ export function useShowError(): (action: string, reason: unknown) => BridgeError
   );
 }
 
-/** The longest message shown; Go may echo a long input back in it. */
+/** Maximum length of a shown message, because Go may echo a long input in it. */
 const maxMessage = 300;
 
 /** Returns message cut to maxMessage characters, marked with an ellipsis. */
@@ -76,7 +76,7 @@ export function shorten(message: string): string {
 
 /**
  * Returns the translated meaning of an error code in the Chinese window, or
- * "" where Go's English message says it already (English, or no text).
+ * " where Go's English message already states it (English, or no text).
  */
 export function codeSummary(code: string): string {
   return i18n.language === "en" ? "" : errorCodeLabel(i18n.t, code);
