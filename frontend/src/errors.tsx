@@ -76,7 +76,7 @@ export function shorten(message: string): string {
 
 /**
  * Returns the translated meaning of an error code in the Chinese window, or
- * " where Go's English message already states it (English, or no text).
+ * "" where Go's English message already states it (English, or no text).
  */
 export function codeSummary(code: string): string {
   return i18n.language === "en" ? "" : errorCodeLabel(i18n.t, code);
