@@ -108,6 +108,7 @@ try {
     await fault.waitFor({ timeout: 90_000 });
     const text = await fault.innerText();
     assert.match(text, /制卡已停止/);
+    assert.match(text, /卡片已作为废卡登记/, "a spoiled job says the card was recorded as spoiled");
     assert.match(text, /ribbon/i, "the printer's message is shown");
     assert.match(text, /色带已用完，请更换色带。/, "the printer code's advice is shown in Chinese");
     faulty = (

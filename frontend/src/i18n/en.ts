@@ -244,6 +244,9 @@ const en: Messages = {
     stopped: "Card production stopped: {{state}}",
     stoppedHint:
       "The card's state needs checking. On the Queue screen choose continue, retry or void; retry and void need a supervisor's approval.",
+    stoppedHintSpoiled:
+      "The card was recorded as spoiled. In the Queue, retry on a new card (a supervisor approves) or void; press Esc for the next applicant.",
+    stoppedHintVoided: "The job was voided. Press Esc for the next applicant.",
     handoverPrompt: "The card is out. Check the holder, give them the card, then confirm the hand-over.",
     handoverButton: "Confirm hand-over",
     issued: "Job {{id}} is issued, permit number {{permit}}.",

@@ -236,6 +236,8 @@ const zhCN = {
     startAgain: "再次开始",
     stopped: "制卡已停止：{{state}}",
     stoppedHint: "卡片状态需要确认。请到“队列”选择继续、重试或作废；重试和作废需要主管审批。",
+    stoppedHintSpoiled: "卡片已作为废卡登记。请到“队列”重试（换新卡，需主管审批）或作废；按 Esc 接待下一位。",
+    stoppedHintVoided: "任务已作废。按 Esc 接待下一位申请人。",
     handoverPrompt: "证卡已出卡。核对持证人后把卡交给申请人，再确认交付。",
     handoverButton: "确认交付",
     issued: "任务 {{id}} 已发证，居住证号 {{permit}}。",

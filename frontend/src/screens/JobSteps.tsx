@@ -1,5 +1,6 @@
 import { Alert, Button, Space, Steps, Typography } from "antd";
 import { useEffect, useState } from "react";
+import type { TFunction } from "i18next";
 import { useTranslation } from "react-i18next";
 import { JobProgress, StartJob, type ui } from "../bridge";
 import { Events, onEvent } from "../events";
@@ -137,7 +138,7 @@ export function JobSteps({ progress, lastIndex }: Props) {
               <div>
                 <Typography.Text type={progress?.advice ? "secondary" : undefined}>{progress?.message}</Typography.Text>
               </div>
-              <div>{t("issue.stoppedHint")}</div>
+              <div>{stoppedHint(t, state)}</div>
             </>
           }
           action={
@@ -149,4 +150,15 @@ export function JobSteps({ progress, lastIndex }: Props) {
       )}
     </Space>
   );
+}
+
+/** Returns what the clerk does next with a job that stopped in state. */
+function stoppedHint(t: TFunction, state: string): string {
+  switch (state) {
+    case "spoiled":
+      return t("issue.stoppedHintSpoiled");
+    case "voided":
+      return t("issue.stoppedHintVoided");
+  }
+  return t("issue.stoppedHint");
 }
