@@ -78,10 +78,12 @@ func TestIssueCardStartsJob(t *testing.T) {
 	}
 }
 
-func TestIssueCardWithoutPrinterWaits(t *testing.T) {
-	f, _ := newRunnerFixture(t, errors.New("open /dev/ttyUSB0: no such file or directory"))
+// issueWhileForwarding issues application A1 with the progress forwarded to
+// the recorder and returns the job's progress once its run ended.
+func issueWhileForwarding(t *testing.T, f *queueFixture) (JobView, JobProgress) {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
+	t.Cleanup(cancel)
 	go f.app.forwardProgress(ctx)
 	waitSubscribed(t, f.iss, f.rec)
 
@@ -94,6 +96,12 @@ func TestIssueCardWithoutPrinterWaits(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return j, p
+}
+
+func TestIssueCardWithoutPrinterWaits(t *testing.T) {
+	f, _ := newRunnerFixture(t, errors.New("open /dev/ttyUSB0: no such file or directory"))
+	j, p := issueWhileForwarding(t, f)
 	if p.State != "queued" || p.Step != StepWaitingForPrinter || p.Message == "" {
 		t.Errorf("progress %+v, want queued, waiting for the printer, with the reason", p)
 	}
@@ -104,20 +112,7 @@ func TestIssueCardRefusedBeforeFeedSaysWhy(t *testing.T) {
 	reason := "no card taken: a card is in the encoder reader (serial 50444687DC43CDB1): take it out, then issue again"
 	f, r := newRunnerFixture(t, errors.New(reason))
 	r.withJob = true
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	go f.app.forwardProgress(ctx)
-	waitSubscribed(t, f.iss, f.rec)
-
-	j, err := f.app.IssueCard("A1")
-	if err != nil {
-		t.Fatal(err)
-	}
-	f.app.jobs.Wait()
-	p, err := f.app.JobProgress(j.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, p := issueWhileForwarding(t, f)
 	if p.State != "queued" || p.Message != reason {
 		t.Errorf("progress %+v, want queued with the reason %q", p, reason)
 	}
