@@ -180,6 +180,8 @@ const en: Messages = {
     retryTitle: "Retry job {{id}}",
     retryHint:
       "Retrying sends the current card to the reject box, records it as spoiled and makes the card again on a new one. It needs a supervisor's approval here and now: the supervisor enters their login and password.",
+    retryHintSpoiled:
+      "This card is already recorded as spoiled. A retry makes the card again on a new blank. A supervisor must approve here: the supervisor enters their login and password.",
     retryConfirm: "Retry the job",
     cancel: "Cancel",
     done: "Job {{id}} is now: {{state}}",

@@ -175,6 +175,7 @@ const zhCN = {
     voidConfirm: "确认作废",
     retryTitle: "重试任务 {{id}}",
     retryHint: "重试会把当前卡片送入废卡盒，记为废卡，再用一张新卡重新制作。需要主管当场审批：请主管输入账号和密码。",
+    retryHintSpoiled: "这张卡已记为废卡。重试会从进卡盒取一张新卡重新制作。需要主管当场审批：请主管输入账号和密码。",
     retryConfirm: "确认重试",
     cancel: "取消",
     done: "任务 {{id}} 现为：{{state}}",

@@ -1,6 +1,7 @@
 import { ReloadOutlined } from "@ant-design/icons";
 import { App, Button, Descriptions, Form, Input, Modal, Progress, Select, Space, Table, Tag, Typography } from "antd";
 import { useCallback, useEffect, useState } from "react";
+import type { TFunction } from "i18next";
 import { useTranslation } from "react-i18next";
 import { HandoverJob, Jobs, ResolveJob, StartJob, VoidJob, type ui } from "../bridge";
 import { Events, onEvent } from "../events";
@@ -244,7 +245,7 @@ function JobTable() {
         onCancel={closeApproval}
         destroyOnHidden
       >
-        <Typography.Paragraph>{pending ? t(`queue.${pending.choice}Hint`) : ""}</Typography.Paragraph>
+        <Typography.Paragraph>{pending ? approvalHint(t, pending.choice, pending.job.state) : ""}</Typography.Paragraph>
         {pending?.job.advice && <Typography.Paragraph strong>{pending.job.advice}</Typography.Paragraph>}
         {pending?.job.attention && (
           <Typography.Paragraph type="secondary">
@@ -279,4 +280,10 @@ function JobTable() {
       </Modal>
     </Space>
   );
+}
+
+/** Returns what the approval of choice does to a job in state. */
+function approvalHint(t: TFunction, choice: "retry" | "void", state: string): string {
+  if (choice === "retry" && state === "spoiled") return t("queue.retryHintSpoiled");
+  return choice === "retry" ? t("queue.retryHint") : t("queue.voidHint");
 }

@@ -306,6 +306,21 @@ describe("screens", () => {
     expect(await screen.findByText("idreader: not connected (错误代码: device_not_connected)")).toBeInTheDocument();
   });
 
+  it("queue retry of a spoiled card takes a new one", async () => {
+    const user = userEvent.setup();
+    jobList = [{ ...job("spoiled", ["retry", "void"]), attention: "print failed: ribbon out" }];
+    render(
+      <AntApp>
+        <QueueScreen status={loggedIn} />
+      </AntApp>,
+    );
+    const row = (await screen.findByText("JZ20260917000049")).closest("tr");
+    await user.click(within(row as HTMLElement).getByRole("button", { name: "重 试" }));
+    const dialog = await screen.findByRole("dialog");
+    expect(dialog).toHaveTextContent("这张卡已记为废卡。重试会从进卡盒取一张新卡重新制作。");
+    expect(dialog).not.toHaveTextContent("重试会把当前卡片送入废卡盒");
+  });
+
   it("queue voids with the supervisor's approval", async () => {
     const user = userEvent.setup();
     render(
