@@ -216,12 +216,5 @@ func (r *onDemandRewriter) Suspend() (func(), error) {
 	}
 	r.closeLocked()
 	r.suspended++
-	var once sync.Once
-	return func() {
-		once.Do(func() {
-			r.mu.Lock()
-			defer r.mu.Unlock()
-			r.suspended--
-		})
-	}, nil
+	return resumeOnce(&r.mu, &r.suspended), nil
 }

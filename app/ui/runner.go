@@ -166,12 +166,18 @@ func (r *StationRunner) Suspend() (func(), error) {
 	}
 	r.closeLocked()
 	r.suspended++
+	return resumeOnce(&r.mu, &r.suspended), nil
+}
+
+// resumeOnce returns a function that undoes one Suspend: it decrements
+// *suspended under mu, and only on its first call.
+func resumeOnce(mu *sync.Mutex, suspended *int) func() {
 	var once sync.Once
 	return func() {
 		once.Do(func() {
-			r.mu.Lock()
-			defer r.mu.Unlock()
-			r.suspended--
+			mu.Lock()
+			defer mu.Unlock()
+			*suspended--
 		})
-	}, nil
+	}
 }
