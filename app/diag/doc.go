@@ -22,7 +22,7 @@
 // flag (TIOCGEXCL, set by go.bug.st/serial and most terminal programs), by
 // an open that fails with EBUSY, or by a UUCP lock file naming a live
 // process. A program that opens the port without any of these is only named
-// when the device then fails to answer. An exclusive flag on a
+// when the device then does not reply. An exclusive flag on a
 // pseudo-terminal whose only other holder owns its master is reported as
 // left by a driver that ended without closing the port. HID devices
 // are found through the configured bus only, so an emulated HID device is

@@ -9,8 +9,8 @@ import (
 )
 
 // TestCheckCodes checks the code of findings on real emulators: each code
-// starts with the id and the status, and a variant tells findings of one
-// status apart.
+// starts with the id and the status, and a variant distinguishes findings
+// of one status.
 func TestCheckCodes(t *testing.T) {
 	cases := []struct {
 		name  string

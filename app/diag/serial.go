@@ -93,11 +93,11 @@ func exclusiveProblem(path string) *portProblem {
 	if !ok {
 		return heldProblem(path)
 	}
-	who := strings.Join(emulators, ", ")
+	owners := strings.Join(emulators, ", ")
 	return &portProblem{variant: "stale_exclusive",
 		reason: fmt.Sprintf("serial port %s is still flagged exclusive by a program that ended without "+
-			"closing it; the only process with it open is the emulator that owns the pseudo-terminal, %s", path, who),
-		fix: fmt.Sprintf("restart the device emulator (%s) to clear the flag; no other program needs closing", who)}
+			"closing it; the only process with it open is the emulator that owns the pseudo-terminal, %s", path, owners),
+		fix: fmt.Sprintf("restart the device emulator (%s) to clear the flag; no other program needs closing", owners)}
 }
 
 // ptyOwnersOnly returns the other processes with the pseudo-terminal slave
@@ -158,13 +158,13 @@ func holdsPtyMaster(procDir, index string) bool {
 // heldProblem names the programs that have path open.
 func heldProblem(path string) *portProblem {
 	holders := portHolders(path)
-	who := "another program"
+	holder := "another program"
 	if len(holders) > 0 {
-		who = strings.Join(holders, ", ")
+		holder = strings.Join(holders, ", ")
 	}
-	return &portProblem{variant: "held", reason: fmt.Sprintf("serial port %s is held by %s", path, who),
+	return &portProblem{variant: "held", reason: fmt.Sprintf("serial port %s is held by %s", path, holder),
 		fix: fmt.Sprintf("close the program that uses %s (%s), or run the diagnostics from the "+
-			"Diagnostics screen when the permitdesk window holds it", path, who)}
+			"Diagnostics screen when the permitdesk window holds it", path, holder)}
 }
 
 // portHolders lists "name (pid N)" for every other process with path open,

@@ -21,7 +21,7 @@ type DiagnosticChecks interface {
 }
 
 // DiagnosticConsoles runs the technician's device tests and consoles. The
-// service checks the role, asks for confirmation and writes the audit log.
+// service checks the role, requests confirmation and writes the audit log.
 // *diag.Service satisfies it.
 type DiagnosticConsoles interface {
 	RunAction(ctx context.Context, sess *operators.Session, req diag.ActionRequest) (diag.Check, error)

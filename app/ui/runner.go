@@ -17,10 +17,9 @@ import (
 type RunnerOpener func(ctx context.Context) (JobRunner, func(), error)
 
 // StationRunner is a JobRunner that opens the printer and the encoder when a
-// job needs them and closes them once no job has used them for the idle
-// time, so that diagnostics and other programs can open the printer's port
-// between customers. A failed open is returned to the caller and tried again
-// on the next job.
+// job needs them. It closes them once no job has used them for the idle
+// time, so diagnostics and other programs can open the printer's port
+// between customers. A failed open is returned and tried again on the next job.
 type StationRunner struct {
 	open RunnerOpener
 	idle time.Duration

@@ -1,5 +1,5 @@
 // End-to-end issuance on the emulated station through `wails dev` and the
-// real Go bindings: a clerk reads an ID card from the emulated reader, issues
+// real Go bindings. A clerk reads an ID card from the emulated reader, issues
 // the card on the emulated printer and encoder, hands it over and finds it in
 // the queue. Then the printer's ribbon runs out in the middle of a second
 // card: the Issue screen shows the fault, and the retry on the Queue screen

@@ -33,7 +33,9 @@ const fontSize = 11;
 /** Returns the top of the y axis: the largest count rounded up to a tidy step. */
 export function axisMax(days: DayCount[]): number {
   const max = Math.max(1, ...days.map((d) => Math.max(d.jobs, d.errors)));
-  const step = max <= 5 ? 1 : max <= 20 ? 5 : 10 ** Math.floor(Math.log10(max));
+  let step = 10 ** Math.floor(Math.log10(max));
+  if (max <= 20) step = 5;
+  if (max <= 5) step = 1;
   return Math.ceil(max / step) * step;
 }
 

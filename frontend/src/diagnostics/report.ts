@@ -82,8 +82,8 @@ function summarize(checks: ui.DiagnosticCheck[]) {
 export const confirmationRequired = "confirmation_required";
 
 /**
- * Sends a command unconfirmed; when Go answers confirmation_required, asks
- * the operator with Go's message and, on yes, sends it again confirmed.
+ * Sends a command unconfirmed. When Go returns confirmation_required, it
+ * shows Go's message to the operator and, on yes, sends it again confirmed.
  * Resolves to null when the operator declines.
  */
 export async function sendWithConfirmation<T>(

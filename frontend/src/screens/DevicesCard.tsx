@@ -150,8 +150,8 @@ export function DevicesCard({ status }: { status: ui.Status | null }) {
       .finally(() => setChecking(false));
   };
 
-  // Runs this device's diagnostic checks, says how they went, then asks
-  // the registry for the states again so the table and status bar follow.
+  // Runs this device's diagnostic checks and shows the result. Then it reads
+  // the states from the registry again, so the table and status bar follow.
   const test = (id: string) => {
     setBusy(`test:${id}`);
     RunDiagnostics([id])
@@ -166,7 +166,7 @@ export function DevicesCard({ status }: { status: ui.Status | null }) {
   const showTestResult = (id: string, report: ui.DiagnosticsReport) => {
     const device = label(id);
     const find = (status: string) => report.checks.find((c) => c.status === status);
-    // With nothing passed, a skipped check says why (such as no device set).
+    // With nothing passed, a skipped check gives the reason (such as no device set).
     const worst = find("fail") ?? find("warn") ?? (report.pass === 0 ? find("skip") : undefined);
     if (!worst) {
       return message.success(t("settings.testPassed", { device, count: report.pass }));

@@ -27,8 +27,8 @@ import { useWedge } from "../useWedge";
 import { JobSteps, useJobProgress } from "./JobSteps";
 
 /**
- * What the Issue screen was doing, kept while the clerk looks at another
- * screen so the applicant's job is still there on return.
+ * State of the Issue screen, kept while the clerk looks at another screen
+ * so the applicant's job is still there on return.
  */
 interface Desk {
   query: string;
@@ -389,7 +389,7 @@ interface ProgressProps {
   onNext: () => void;
 }
 
-/** The running job's steps, then the hand-over and the next applicant. */
+/** Renders the running job's steps, then the hand-over and the next applicant. */
 function IssueProgress({ job, onNext }: ProgressProps) {
   const { t } = useTranslation();
   const showError = useShowError();

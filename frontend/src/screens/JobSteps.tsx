@@ -8,7 +8,7 @@ import { useShowError } from "../errors";
 import i18n from "../i18n";
 import { jobStateLabel } from "../labels";
 
-/** The issuing steps the clerk sees, with the job states inside each. */
+/** Issuing steps shown to the clerk, each with the job states it covers. */
 const steps = [
   { key: "feed", states: ["card_fed"] },
   { key: "encode", states: ["encoding", "encoded"] },
@@ -98,7 +98,7 @@ export function JobSteps({ progress, lastIndex }: Props) {
       <Steps
         size="small"
         current={Math.max(current, 0)}
-        status={failed ? "error" : state === "issued" ? "finish" : "process"}
+        status={stepsStatus(failed, state)}
         items={steps.map((s) => ({ title: t(`issue.step.${s.key}`) }))}
       />
       <Typography.Text data-testid="job-state">
@@ -161,4 +161,11 @@ function stoppedHint(t: TFunction, state: string): string {
       return t("issue.stoppedHintVoided");
   }
   return t("issue.stoppedHint");
+}
+
+/** Returns the status of the step bar: error, finish or process. */
+function stepsStatus(failed: boolean, state: string): "error" | "finish" | "process" {
+  if (failed) return "error";
+  if (state === "issued") return "finish";
+  return "process";
 }

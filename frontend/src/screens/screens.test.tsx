@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { ui } from "../bridge";
 import i18n from "../i18n";
 
-// The bound Go methods and the Wails runtime are replaced by recorders; the
+// The bound Go methods and the Wails runtime are replaced by recorders. The
 // Go side of each is tested in app/ui and end to end through wails dev.
 const calls: string[] = [];
 type Handler = (payload: unknown) => void;

@@ -11,7 +11,7 @@ export const statusColour: Record<string, string> = {
   skip: "default",
 };
 
-/** A status badge in the current language. */
+/** Renders a status badge in the current language. */
 export function StatusTag({ status }: { status: string }) {
   const { t } = useTranslation();
   return (
@@ -22,7 +22,7 @@ export function StatusTag({ status }: { status: string }) {
 }
 
 /**
- * One check or device test: its name, status, reason and fix, translated
+ * Renders one check or device test: its name, status, reason and fix, translated
  * where the findings table has the code, with Go's English kept below a
  * translation, then the measured values.
  */

@@ -11,8 +11,8 @@ import { deviceKindLabel, diagCheckLabel } from "../../labels";
 import { CheckItem } from "./CheckText";
 
 /**
- * Returns a function that asks the operator to confirm a command, showing
- * the command and the service's message, and resolves to the answer.
+ * Returns a function that requests the operator's confirmation of a command,
+ * showing the command and the service's message, and resolves to the choice.
  */
 function useConfirm(): (command: string, message: string) => Promise<boolean> {
   const { modal } = App.useApp();
@@ -38,7 +38,7 @@ function useConfirm(): (command: string, message: string) => Promise<boolean> {
   );
 }
 
-/** The technician's device tests, APDU console and printer console in tabs. */
+/** Renders the technician's device tests, APDU console and printer console in tabs. */
 export function Consoles() {
   const { t } = useTranslation();
   return (

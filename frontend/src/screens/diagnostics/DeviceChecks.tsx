@@ -22,7 +22,7 @@ function attentionKeys(groups: DeviceGroup[]): string[] {
 }
 
 /**
- * The checks grouped by device: one row per device with its worst status,
+ * Renders the checks grouped by device: one row per device with its worst status,
  * the count of each status and a button that checks the device again. A
  * row opens to the device's checks.
  */
